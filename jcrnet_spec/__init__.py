@@ -1,0 +1,25 @@
+"""The framework-free spec of JCRNet: module tree, presets, dataflow facts and parameter naming.
+
+Neither torch nor MindSpore is imported here; both implementations, the converters, the tests and the docs read
+the architecture from this package.
+"""
+
+from jcrnet_spec.architecture import (
+    DEFAULT_PRESET, OUTPUTS, PRESETS, SHARED_GROUPS, UNUSED_MODULES, Architecture, Block, Preset, SharedGroup,
+    architecture,
+)
+from jcrnet_spec.assemble import assemble
+from jcrnet_spec.inputs import validate_input_shape
+from jcrnet_spec.layers import LEAF_KINDS, PARAM_RULES, Leaf, ParamRule
+from jcrnet_spec.naming import (
+    KeyMismatchError, ParamEntry, check_keys, mindspore_keys, mindspore_to_torch, param_table, torch_keys,
+    torch_to_mindspore,
+)
+from jcrnet_spec.weights import seeded_weights
+
+__all__ = [
+    "DEFAULT_PRESET", "LEAF_KINDS", "OUTPUTS", "PARAM_RULES", "PRESETS", "SHARED_GROUPS", "UNUSED_MODULES",
+    "Architecture", "Block", "KeyMismatchError", "Leaf", "ParamEntry", "ParamRule", "Preset", "SharedGroup",
+    "architecture", "assemble", "check_keys", "mindspore_keys", "mindspore_to_torch", "param_table", "seeded_weights",
+    "torch_keys", "torch_to_mindspore", "validate_input_shape",
+]

@@ -1,0 +1,36 @@
+"""PyTorch reference implementation of JCRNet, built from ``jcrnet_spec``.
+
+>>> from torch_reference import build_jcrnet
+>>> model = build_jcrnet(preset="published").eval()
+>>> enhanced, stage1 = model(images)  # N x 3 x H x W in [0, 1], even H and W
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Mapping
+
+import numpy as np
+import torch
+
+from jcrnet_spec import DEFAULT_PRESET, architecture, assemble, check_keys, torch_keys
+from torch_reference.blocks import JCRNet, make_block
+from torch_reference.layers import make_leaf
+
+__all__ = ["JCRNet", "build_jcrnet", "load_numpy_state", "numpy_state"]
+
+
+def build_jcrnet(preset: str = DEFAULT_PRESET) -> JCRNet:
+    """A new JCRNet (``torch.nn.Module``) of the named preset, with torch's default initialisation."""
+    return assemble(architecture(preset), make_leaf, make_block)
+
+
+def load_numpy_state(model: JCRNet, state: Mapping[str, np.ndarray], preset: str = DEFAULT_PRESET) -> JCRNet:
+    """Load torch-named arrays into ``model`` strictly (every key, every shape); returns the model."""
+    check_keys(state, torch_keys(architecture(preset)), f"torch weights for preset {preset!r}")
+    model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=True)
+    return model
+
+
+def numpy_state(model: JCRNet) -> Dict[str, np.ndarray]:
+    """The model's state_dict as NumPy arrays (copies), in state_dict order."""
+    return {k: v.detach().cpu().numpy().copy() for k, v in model.state_dict().items()}
