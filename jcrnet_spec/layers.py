@@ -81,13 +81,17 @@ class Conv2d(Leaf):
     kernel_size: int
     bias: bool
     stride: int = 1
-    padding: int = -1  # -1: kernel_size // 2 ("same" for odd kernels, stride 1)
+    padding: int = -1  # -1 resolves to kernel_size // 2 ("same" for odd kernels at stride 1)
 
     kind: ClassVar[str] = "Conv2d"
 
+    def __post_init__(self):
+        if self.padding < 0:
+            object.__setattr__(self, "padding", self.kernel_size // 2)
+
     @property
     def pad(self) -> int:
-        return self.kernel_size // 2 if self.padding < 0 else self.padding
+        return self.padding
 
     def param_shapes(self) -> Dict[ParamRule, Shape]:
         weight, bias = PARAM_RULES[self.kind]
