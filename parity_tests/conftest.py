@@ -3,7 +3,7 @@ otherwise, PyNative unless a test switches to Graph, models in eval mode, weight
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import List, Tuple
 
@@ -17,7 +17,10 @@ from jcrnet_kit.pair import ModelPair, build_pair
 
 FIXTURES = Path(__file__).parent / "fixtures"
 PRESETS = ("published", "torch-defaults")
-TORCH_KEY_LISTS = {"published": "torch_state_dict_published.txt", "torch-defaults": "torch_state_dict_torch_defaults.txt"}
+TORCH_KEY_LISTS = {
+    "published": "torch_state_dict_published.txt",
+    "torch-defaults": "torch_state_dict_torch_defaults.txt",
+}
 MS_LAYOUT = "authors_ms_checkpoint_layout.tsv"
 
 
@@ -37,7 +40,7 @@ def read_key_list(name: str) -> List[Tuple[str, Tuple[int, ...]]]:
     return rows
 
 
-@lru_cache(maxsize=None)
+@cache
 def model_pair(preset: str) -> ModelPair:
     """Both models of ``preset`` with seeded weights, built once per session."""
     return build_pair(preset, seed=0)
