@@ -9,7 +9,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Optional
 
 import mindspore as ms
 import numpy as np
@@ -31,7 +31,9 @@ def build_jcrnet(preset: str = DEFAULT_PRESET) -> JCRNet:
     Configures MindSpore's device and mode from the environment first if ``configure`` was not called.
     """
     configure_once()
-    return assemble(architecture(preset), make_leaf, make_block)
+    net = assemble(architecture(preset), make_leaf, make_block)
+    net.preset = preset
+    return net
 
 
 def configure_once() -> None:
@@ -41,8 +43,10 @@ def configure_once() -> None:
         configure()
 
 
-def load_numpy_params(net: JCRNet, params: Mapping[str, np.ndarray], preset: str = DEFAULT_PRESET) -> JCRNet:
-    """Load MindSpore-named arrays into ``net`` strictly (every key, every shape); returns the net."""
+def load_numpy_params(net: JCRNet, params: Mapping[str, np.ndarray], preset: Optional[str] = None) -> JCRNet:
+    """Load MindSpore-named arrays into ``net`` strictly (every key, every shape; the preset
+    defaults to the one the model was built with); returns the net."""
+    preset = preset or net.preset
     check_keys(params, mindspore_keys(architecture(preset)), f"MindSpore weights for preset {preset!r}")
     not_loaded, unused = ms.load_param_into_net(
         net, {k: ms.Parameter(ms.Tensor(np.ascontiguousarray(v)), name=k) for k, v in params.items()},

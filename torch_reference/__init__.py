@@ -7,7 +7,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Mapping
+from typing import Dict, Mapping, Optional
 
 import numpy as np
 import torch
@@ -21,11 +21,15 @@ __all__ = ["JCRNet", "build_jcrnet", "load_numpy_state", "numpy_state"]
 
 def build_jcrnet(preset: str = DEFAULT_PRESET) -> JCRNet:
     """A new JCRNet (``torch.nn.Module``) of the named preset, with torch's default initialisation."""
-    return assemble(architecture(preset), make_leaf, make_block)
+    model = assemble(architecture(preset), make_leaf, make_block)
+    model.preset = preset
+    return model
 
 
-def load_numpy_state(model: JCRNet, state: Mapping[str, np.ndarray], preset: str = DEFAULT_PRESET) -> JCRNet:
-    """Load torch-named arrays into ``model`` strictly (every key, every shape); returns the model."""
+def load_numpy_state(model: JCRNet, state: Mapping[str, np.ndarray], preset: Optional[str] = None) -> JCRNet:
+    """Load torch-named arrays into ``model`` strictly (every key, every shape; the preset
+    defaults to the one the model was built with); returns the model."""
+    preset = preset or model.preset
     check_keys(state, torch_keys(architecture(preset)), f"torch weights for preset {preset!r}")
     model.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state.items()}, strict=True)
     return model
