@@ -66,3 +66,13 @@ def test_patches_depend_only_on_the_seed():
 def test_dihedral_group_has_eight_distinct_members():
     image = np.arange(2 * 2 * 1).reshape(2, 2, 1)
     assert len({dihedral(image, i).tobytes() for i in range(8)}) == 8
+
+
+def test_metrics_follow_the_8_bit_convention():
+    from jcrnet_kit.metrics import psnr_ssim
+
+    target = np.full((16, 16, 3), 100.0 / 255.0, np.float32)
+    output = target + np.float32(1.0 / 255.0)  # one 8-bit level everywhere: MSE 1 -> PSNR 20 log10(255)
+    psnr, ssim = psnr_ssim(output, target)
+    assert psnr == pytest.approx(20 * np.log10(255.0), abs=1e-9) and 0.0 < ssim <= 1.0
+    assert psnr_ssim(np.clip(target + 2.0, 0, 1), np.ones_like(target))[0] == np.inf
