@@ -14,6 +14,7 @@ from jcrnet_spec import KeyMismatchError
 
 COMMAND_MODULES = (
     "jcrnet_kit.verify",
+    "convert.cli",
 )
 
 

@@ -6,20 +6,21 @@ the architecture from this package.
 
 from jcrnet_spec.architecture import (
     DEFAULT_PRESET, OUTPUTS, PRESETS, SHARED_GROUPS, UNUSED_MODULES, Architecture, Block, Preset, SharedGroup,
-    architecture,
+    architecture, preset_differences,
 )
 from jcrnet_spec.assemble import assemble
 from jcrnet_spec.inputs import validate_input_shape
 from jcrnet_spec.layers import LEAF_KINDS, PARAM_RULES, Leaf, ParamRule
 from jcrnet_spec.naming import (
-    KeyMismatchError, ParamEntry, check_keys, mindspore_keys, mindspore_to_torch, param_table, torch_keys,
-    torch_to_mindspore,
+    NAMINGS, KeyMismatchError, LayoutMatch, ParamEntry, check_keys, compare_keys, layout_keys, match_layouts,
+    mindspore_keys, mindspore_to_torch, param_table, torch_keys, torch_to_mindspore,
 )
 from jcrnet_spec.weights import seeded_weights
 
 __all__ = [
-    "DEFAULT_PRESET", "LEAF_KINDS", "OUTPUTS", "PARAM_RULES", "PRESETS", "SHARED_GROUPS", "UNUSED_MODULES",
-    "Architecture", "Block", "KeyMismatchError", "Leaf", "ParamEntry", "ParamRule", "Preset", "SharedGroup",
-    "architecture", "assemble", "check_keys", "mindspore_keys", "mindspore_to_torch", "param_table", "seeded_weights",
-    "torch_keys", "torch_to_mindspore", "validate_input_shape",
+    "DEFAULT_PRESET", "LEAF_KINDS", "NAMINGS", "OUTPUTS", "PARAM_RULES", "PRESETS", "SHARED_GROUPS", "UNUSED_MODULES",
+    "Architecture", "Block", "KeyMismatchError", "LayoutMatch", "Leaf", "ParamEntry", "ParamRule", "Preset",
+    "SharedGroup", "architecture", "assemble", "check_keys", "compare_keys", "layout_keys", "match_layouts",
+    "mindspore_keys", "mindspore_to_torch", "param_table", "preset_differences", "seeded_weights", "torch_keys",
+    "torch_to_mindspore", "validate_input_shape",
 ]

@@ -316,3 +316,20 @@ def architecture(preset: str = DEFAULT_PRESET) -> Architecture:
         raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     p = PRESETS[preset]
     return Architecture(p, _root(p))
+
+
+def preset_differences(first: str, second: str) -> Tuple[str, ...]:
+    """How the numbers of preset ``second`` differ from those of ``first``, one phrase each (empty: the same)."""
+    a, b = architecture(first), architecture(second)
+    out = []
+    bias = [path for path, leaf in a.leaves() if isinstance(leaf, Conv2d) and leaf.bias != b.node(path).bias]
+    if bias:
+        has = {True: "with", False: "without"}
+        out.append(f"{len(bias)} convs {has[a.node(bias[0]).bias]} vs {has[b.node(bias[0]).bias]} bias")
+    if a.preset.sft_slope != b.preset.sft_slope:
+        out.append(f"SFT LeakyReLU slope {a.preset.sft_slope} vs {b.preset.sft_slope}")
+    kind = {True: "learnable", False: "fixed"}
+    if (a.preset.step_sizes, a.preset.learnable_step_sizes) != (b.preset.step_sizes, b.preset.learnable_step_sizes):
+        out.append(f"step sizes r0, r6 {kind[a.preset.learnable_step_sizes]} {a.preset.step_sizes} vs "
+                   f"{kind[b.preset.learnable_step_sizes]} {b.preset.step_sizes}")
+    return tuple(out)

@@ -11,7 +11,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from jcrnet_spec.architecture import Architecture
+from jcrnet_spec.architecture import PRESETS, Architecture, architecture
 from jcrnet_spec.layers import (
     MINDSPORE_ONLY_STAT, MINDSPORE_ORDER, TORCH_ONLY_COUNTER, ParamRule, Shape,
 )
@@ -82,7 +82,8 @@ class KeyMismatchError(ValueError):
 
     def __init__(self, what: str, missing: Sequence[str], unexpected: Sequence[str],
                  mismatched: Sequence[Tuple[str, Shape, Shape]], other: Sequence[str] = ()):
-        self.missing, self.unexpected, self.mismatched, self.other = list(missing), list(unexpected), list(mismatched), list(other)
+        self.missing, self.unexpected = list(missing), list(unexpected)
+        self.mismatched, self.other = list(mismatched), list(other)
         parts = []
         if self.missing:
             parts.append(f"{len(self.missing)} missing ({', '.join(self.missing)})")
@@ -95,36 +96,103 @@ class KeyMismatchError(ValueError):
         super().__init__(f"{what}: " + "; ".join(parts))
 
 
-def check_keys(tensors: Mapping[str, object], expected: Sequence[Tuple[str, Shape]], what: str) -> None:
-    """Raise one ``KeyMismatchError`` naming every missing, unexpected and wrongly shaped tensor."""
+def compare_keys(
+    tensors: Mapping[str, object], expected: Sequence[Tuple[str, Shape]]
+) -> Tuple[List[str], List[str], List[Tuple[str, Shape, Shape]]]:
+    """(missing, unexpected, wrongly shaped as (key, expected, found)) of ``tensors`` against ``expected``."""
     expected_shapes = dict(expected)
     missing = [k for k in expected_shapes if k not in tensors]
     unexpected = [k for k in tensors if k not in expected_shapes]
     mismatched = [
-        (k, expected_shapes[k], tuple(np.shape(v)))
+        (k, tuple(expected_shapes[k]), tuple(np.shape(v)))
         for k, v in tensors.items()
         if k in expected_shapes and tuple(np.shape(v)) != tuple(expected_shapes[k])
     ]
+    return missing, unexpected, mismatched
+
+
+def check_keys(tensors: Mapping[str, object], expected: Sequence[Tuple[str, Shape]], what: str) -> None:
+    """Raise one ``KeyMismatchError`` naming every missing, unexpected and wrongly shaped tensor."""
+    missing, unexpected, mismatched = compare_keys(tensors, expected)
     if missing or unexpected or mismatched:
         raise KeyMismatchError(what, missing, unexpected, mismatched)
+
+
+#: The two namings a set of weights can have: torch ``state_dict`` keys or MindSpore checkpoint keys.
+NAMINGS: Tuple[str, ...] = ("torch", "mindspore")
+
+
+def layout_keys(arch: Architecture, naming: str) -> List[Tuple[str, Shape]]:
+    """The keys and shapes of ``arch`` in one naming, in that framework's order."""
+    if naming == "torch":
+        return torch_keys(arch)
+    if naming == "mindspore":
+        return mindspore_keys(arch)
+    raise ValueError(f"unknown naming {naming!r}; choose one of {', '.join(NAMINGS)}")
+
+
+@dataclass(frozen=True)
+class LayoutMatch:
+    """How a set of tensors compares with the exact key layout of one (naming, preset)."""
+
+    naming: str
+    preset: str
+    missing: Tuple[str, ...]
+    unexpected: Tuple[str, ...]
+    mismatched: Tuple[Tuple[str, Shape, Shape], ...]
+
+    @property
+    def exact(self) -> bool:
+        return not (self.missing or self.unexpected or self.mismatched)
+
+    @property
+    def distance(self) -> int:
+        return len(self.missing) + len(self.unexpected) + len(self.mismatched)
+
+    def describe(self) -> str:
+        return f"{self.naming} naming, preset {self.preset!r}"
+
+    def error(self, what: str) -> KeyMismatchError:
+        return KeyMismatchError(f"{what} ({self.describe()})", self.missing, self.unexpected, self.mismatched)
+
+
+def match_layouts(
+    tensors: Mapping[str, object], namings: Sequence[str] = NAMINGS, presets: Optional[Sequence[str]] = None
+) -> List[LayoutMatch]:
+    """Compare ``tensors`` with every candidate layout; the closest first (fewest missing + unexpected + misshaped).
+
+    Key sets are compared exactly, name for name; nothing is guessed from parts of names. At most one candidate
+    can be exact, since no two (naming, preset) layouts share a key set.
+    """
+    matches = []
+    for preset in presets or tuple(PRESETS):
+        arch = architecture(preset)
+        for naming in namings:
+            missing, unexpected, mismatched = compare_keys(tensors, layout_keys(arch, naming))
+            matches.append(LayoutMatch(naming, preset, tuple(missing), tuple(unexpected), tuple(mismatched)))
+    return sorted(matches, key=lambda m: m.distance)
 
 
 def torch_to_mindspore(state: Mapping[str, np.ndarray], arch: Architecture) -> Dict[str, np.ndarray]:
     """Torch state_dict naming -> MindSpore checkpoint naming, strictly.
 
     Shared layers collapse to MindSpore's single key (their copies must be equal); ``num_batches_tracked`` is
-    dropped; MindSpore-only InstanceNorm statistics get MindSpore's initial values (they never reach the output).
+    dropped; MindSpore-only InstanceNorm statistics get MindSpore's initial values (they never reach the output), in
+    the dtype of the layer's other parameters.
     """
     check_keys(state, torch_keys(arch), f"torch weights for preset {arch.preset.name!r}")
     out: Dict[str, np.ndarray] = {}
+    layer_dtype: Dict[str, np.dtype] = {}
     diverged = []
     for entry in param_table(arch):
         if entry.mindspore_key is None:
             continue
         if not entry.torch_keys:
-            out[entry.mindspore_key] = np.full(entry.shape, entry.rule.fill, dtype=np.float32)
+            dtype = layer_dtype.get(entry.layer, np.dtype(np.float32))
+            out[entry.mindspore_key] = np.full(entry.shape, entry.rule.fill, dtype=dtype)
             continue
         first = np.asarray(state[entry.torch_keys[0]])
+        layer_dtype.setdefault(entry.layer, first.dtype)
         if any(not np.array_equal(first, np.asarray(state[k])) for k in entry.torch_keys[1:]):
             diverged.append(" = ".join(entry.torch_keys))
         out[entry.mindspore_key] = first
