@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import os
-from typing import Optional
+from typing import Iterator, Optional
 
-import mindspore as ms
+#: MindSpore 2.10 creates its CPU convolutions with fixed NCHW/OIHW layouts; on AVX-512 machines its bundled
+#: oneDNN 3.10 then routes them through ``jit_uni_ncsp`` into the reference loop (``ref:any``, ~0.5 GFLOP/s).
+#: Capping the ISA at AVX2 makes oneDNN pick ``gemm:jit`` instead (~150x faster, same results). oneDNN reads the
+#: variable at its first primitive, so it is set here, before MindSpore runs anything; a value set by the user wins.
+ONEDNN_ISA_ENV = "ONEDNN_MAX_CPU_ISA"
+os.environ.setdefault(ONEDNN_ISA_ENV, "AVX2")
+
+import mindspore as ms  # noqa: E402
 
 #: Environment variable that selects the MindSpore device: CPU (default), GPU or Ascend.
 DEVICE_ENV = "JCRNET_DEVICE"
@@ -47,3 +56,41 @@ def set_mode(mode: str) -> None:
 
 def get_mode() -> str:
     return "graph" if ms.get_context("mode") == ms.GRAPH_MODE else "pynative"
+
+
+def export_onnx(net, sample, file_name: str) -> None:
+    """Write ``net`` as ONNX to ``file_name`` (ending in ``.onnx``), traced with the input ``sample``.
+
+    ``mindspore.onnx.export`` where it exists; older releases only have ``mindspore.export(file_format="ONNX")``
+    (deprecated in 2.10).
+    """
+    import importlib
+
+    try:
+        exporter = importlib.import_module("mindspore.onnx").export
+    except (ImportError, AttributeError):
+        ms.export(net, sample, file_name=file_name, file_format="ONNX")
+    else:
+        exporter(net, sample, file_name=file_name)
+
+
+@contextlib.contextmanager
+def quiet_python_log() -> Iterator[None]:
+    """Silence MindSpore's Python logger inside the block, for callers that report failures themselves.
+
+    ``load_checkpoint`` logs an ERROR line (to stderr) before raising on a damaged file. The logger is reached through
+    ``mindspore.log._get_logger`` (private, present since 1.x); where it is missing the block runs unchanged.
+    """
+    from mindspore import log
+
+    get_logger = getattr(log, "_get_logger", None)
+    if get_logger is None:
+        yield
+        return
+    logger = get_logger()
+    level = logger.level
+    logger.setLevel(logging.CRITICAL + 1)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
