@@ -15,6 +15,7 @@ from jcrnet_spec import KeyMismatchError
 COMMAND_MODULES = (
     "jcrnet_kit.verify",
     "convert.cli",
+    "jcrnet_kit.bench",
 )
 
 

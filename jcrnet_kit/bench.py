@@ -1,0 +1,168 @@
+"""``jcrnet bench``: inference latency, peak memory and achieved GFLOP/s per backend, each backend in its own
+process so that peak memory is its own; ratios to torch eager come from the same run."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Callable, Dict, List
+
+BACKENDS = ("torch-eager", "torch-compile", "mindspore-pynative", "mindspore-graph", "onnxruntime")
+DEFAULT_SIZES = "256x256,400x600"
+
+
+def add_parser(subparsers) -> None:
+    p = subparsers.add_parser("bench", help="inference latency, peak memory and GFLOP/s per backend")
+    p.add_argument("--sizes", default=DEFAULT_SIZES, help=f"comma-separated HxW (default {DEFAULT_SIZES})")
+    p.add_argument("--backends", default=",".join(BACKENDS), help="comma-separated, from: " + ", ".join(BACKENDS))
+    p.add_argument("--preset", default="published")
+    p.add_argument("--repeats", type=int, default=3, help="timed runs after one warm-up (median reported)")
+    p.add_argument("--device", default=None, help="MindSpore device: CPU, GPU or Ascend")
+    p.add_argument("--json", type=Path, default=None, help="write the results here")
+    p.add_argument("--worker", nargs=2, metavar=("BACKEND", "HxW"), help=argparse.SUPPRESS)
+    p.set_defaults(func=run)
+
+
+def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
+    """A zero-argument function running one forward pass of ``backend`` on a seeded batch of ``shape`` and
+    returning its output on the host (so asynchronous execution is included in the time)."""
+    import numpy as np
+    import torch
+
+    from jcrnet_kit.pair import seeded_input
+
+    x = seeded_input(shape)
+    if backend.startswith("torch") or backend == "onnxruntime":
+        import torch_reference
+        from jcrnet_spec import architecture, seeded_weights
+
+        model = torch_reference.load_numpy_state(torch_reference.build_jcrnet(preset),
+                                                 seeded_weights(architecture(preset), 0)).eval()
+        if backend in ("torch-eager", "torch-compile"):
+            module, tx = (model if backend == "torch-eager" else torch.compile(model)), torch.from_numpy(x)
+            return lambda: module(tx)[0].numpy()
+        import onnxruntime
+
+        path = os.path.join(tempfile.mkdtemp(), "jcrnet.onnx")
+        torch.onnx.export(model, (torch.from_numpy(x),), path, input_names=["image"], dynamo=False, opset_version=17)
+        session = onnxruntime.InferenceSession(path, providers=["CPUExecutionProvider"])
+        return lambda: session.run(None, {"image": x})
+    import mindspore as ms
+
+    import mindspore_impl
+    from jcrnet_kit.pair import build_pair
+
+    mindspore_impl.configure(device=device, mode=backend.split("-")[1])
+    net = build_pair(preset).ms_net
+    tensor = ms.Tensor(np.ascontiguousarray(x))
+    return lambda: net(tensor)[0].asnumpy()
+
+
+def worker(args: argparse.Namespace) -> int:
+    """Measure one backend at one size in this process; print one JSON line."""
+    import resource
+
+    import torch
+
+    from jcrnet_kit.sample import parse_size
+
+    torch.set_grad_enabled(False)
+    backend, size = args.worker
+    h, w = parse_size(size)
+    forward = _runner(backend, args.preset, (1, 3, h, w), args.device)
+    started = time.perf_counter()
+    forward()  # warm-up: compilation, allocation, kernel selection
+    warmup = time.perf_counter() - started
+    times = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        forward()
+        times.append(time.perf_counter() - started)
+    times.sort()
+    print(json.dumps({"backend": backend, "size": size, "median_s": times[len(times) // 2], "min_s": times[0],
+                      "warmup_s": warmup, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
+    return 0
+
+
+def matmul_peak_gflops(n: int = 2048, repeats: int = 5) -> float:
+    """The machine's measured peak: best of ``repeats`` float32 n x n matmuls in torch."""
+    import torch
+
+    a, b = torch.rand(n, n), torch.rand(n, n)
+    a @ b
+    best = min(_timed(lambda: a @ b) for _ in range(repeats))
+    return 2.0 * n ** 3 / best / 1e9
+
+
+def _timed(fn) -> float:
+    started = time.perf_counter()
+    fn()
+    return time.perf_counter() - started
+
+
+def run(args: argparse.Namespace) -> int:
+    if args.worker:
+        return worker(args)
+    from jcrnet_kit.errors import KitError
+    from jcrnet_kit.sample import parse_size
+    from jcrnet_spec import architecture
+    from jcrnet_spec.flops import forward_flops
+
+    backends = [b.strip() for b in args.backends.split(",") if b.strip()]
+    unknown = sorted(set(backends) - set(BACKENDS))
+    if unknown:
+        raise KitError(f"unknown backend(s) {', '.join(unknown)}; choose from {', '.join(BACKENDS)}")
+    sizes = [s.strip() for s in args.sizes.split(",") if s.strip()]
+    for size in sizes:
+        parse_size(size)
+    peak = matmul_peak_gflops()
+    print(f"jcrnet bench: preset {args.preset}, batch 1, median of {args.repeats} after one warm-up; "
+          f"machine peak (torch float32 2048^3 matmul) {peak:.1f} GFLOP/s")
+    results: List[Dict] = []
+    for size in sizes:
+        h, w = parse_size(size)
+        flops = forward_flops(architecture(args.preset), h, w)[0]
+        for backend in backends:
+            row = _measure(backend, size, args)
+            if "median_s" in row:
+                row["gflops"] = flops / row["median_s"] / 1e9
+                row["fraction_of_peak"] = row["gflops"] / peak
+            results.append(row)
+        eager = next((r for r in results if r["size"] == size and r["backend"] == "torch-eager" and "median_s" in r),
+                     None)
+        print(f"\n{size} ({flops / 1e9:.1f} GFLOP per forward)")
+        print(f"{'backend':<20} {'median s':>9} {'warm-up s':>10} {'peak MB':>9} {'GFLOP/s':>8} {'vs eager':>9}")
+        for r in (r for r in results if r["size"] == size):
+            if "median_s" not in r:
+                print(f"{r['backend']:<20} unavailable: {r['error']}")
+                continue
+            if eager:
+                r["speedup_vs_torch_eager"] = eager["median_s"] / r["median_s"]
+            ratio = f"{r['speedup_vs_torch_eager']:>8.2f}x" if eager else f"{'-':>9}"
+            print(f"{r['backend']:<20} {r['median_s']:>9.3f} {r['warmup_s']:>10.2f} {r['peak_mb']:>9.0f} "
+                  f"{r['gflops']:>8.1f} {ratio}")
+    if args.json:
+        report = {"preset": args.preset, "machine_peak_gflops": peak, "repeats": args.repeats, "results": results}
+        fd, tmp = tempfile.mkstemp(dir=args.json.parent if str(args.json.parent) else ".", suffix=".tmp")
+        with os.fdopen(fd, "w") as f:
+            json.dump(report, f, indent=2)
+        os.replace(tmp, args.json)
+        print(f"\nwrote {args.json}")
+    return 0
+
+
+def _measure(backend: str, size: str, args: argparse.Namespace) -> Dict:
+    command = [sys.executable, "-m", "jcrnet_kit.cli", "bench", "--worker", backend, size, "--preset", args.preset,
+               "--repeats", str(args.repeats)] + (["--device", args.device] if args.device else [])
+    done = subprocess.run(command, capture_output=True, text=True)
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        return {"backend": backend, "size": size, "error": last[:200]}
+    return json.loads(lines[-1])
