@@ -17,8 +17,7 @@ FORWARD_ATOL = 1e-5
 def add_parser(subparsers) -> None:
     p = subparsers.add_parser("verify", help="run both implementations on one image and compare the outputs")
     p.add_argument("--preset", choices=sorted(PRESETS), default=DEFAULT_PRESET)
-    p.add_argument("--size", default="64x96",
-                   help="HxW of the sample image (even sides; small by default: MindSpore 2.10 CPU convs are slow)")
+    p.add_argument("--size", default="256x384", help="HxW of the sample image (even sides; default 256x384)")
     p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
     p.add_argument("--ms-mode", choices=["pynative", "graph"], default="graph", help="MindSpore execution mode")
     p.add_argument("--device", default=None, help="CPU, GPU or Ascend (default $JCRNET_DEVICE or CPU)")
