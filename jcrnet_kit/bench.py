@@ -35,9 +35,9 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
     import numpy as np
     import torch
 
-    from jcrnet_kit.pair import seeded_input
+    from jcrnet_kit.sample import seeded_input
 
-    x = seeded_input(shape)
+    x = seeded_input(shape)  # torch and onnxruntime workers never import MindSpore (nor its oneDNN setting)
     if backend.startswith("torch") or backend == "onnxruntime":
         import torch_reference
         from jcrnet_spec import architecture, seeded_weights
@@ -46,7 +46,7 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
                                                  seeded_weights(architecture(preset), 0)).eval()
         if backend in ("torch-eager", "torch-compile"):
             module, tx = (model if backend == "torch-eager" else torch.compile(model)), torch.from_numpy(x)
-            return lambda: module(tx)[0].numpy()
+            return lambda: module(tx)[0].detach().numpy()
         import onnxruntime
 
         path = os.path.join(tempfile.mkdtemp(), "jcrnet.onnx")

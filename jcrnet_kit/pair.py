@@ -11,6 +11,7 @@ import torch  # noqa: F401  (torch is imported before MindSpore in every process
 import mindspore as ms
 import mindspore_impl
 import torch_reference
+from jcrnet_kit.sample import seeded_input  # noqa: F401  (re-exported)
 from jcrnet_spec import architecture, seeded_weights, torch_to_mindspore
 
 
@@ -44,8 +45,3 @@ def build_pair(preset: str = "published", torch_state: Optional[Mapping[str, np.
                                               preset)
     ms_net.set_train(False)
     return ModelPair(preset, torch_model, ms_net, state)
-
-
-def seeded_input(shape: Tuple[int, int, int, int], seed: int = 1) -> np.ndarray:
-    """A float32 batch in [0, 1], the same for the same seed."""
-    return np.random.default_rng(seed).random(shape, dtype=np.float32)

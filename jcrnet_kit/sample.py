@@ -18,6 +18,11 @@ def parse_size(text: str) -> Tuple[int, int]:
     return h, w
 
 
+def seeded_input(shape: Tuple[int, int, int, int], seed: int = 1) -> np.ndarray:
+    """A float32 batch in [0, 1], the same for the same seed."""
+    return np.random.default_rng(seed).random(shape, dtype=np.float32)
+
+
 def low_light_sample(size: Tuple[int, int], exposure: float = 0.25, gamma: float = 1.6) -> np.ndarray:
     """scikit-image's astronaut photo resized to H x W and darkened: (exposure * x) ** gamma; 1 x 3 x H x W float32."""
     from PIL import Image
