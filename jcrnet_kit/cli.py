@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "jcrnet_kit.verify",
     "convert.cli",
     "jcrnet_kit.bench",
+    "jcrnet_kit.mutants",
 )
 
 

@@ -8,19 +8,21 @@ from jcrnet_spec.architecture import (
     DEFAULT_PRESET, OUTPUTS, PRESETS, SHARED_GROUPS, UNUSED_MODULES, Architecture, Block, Preset, SharedGroup,
     architecture, preset_differences,
 )
-from jcrnet_spec.assemble import assemble
+from jcrnet_spec.assemble import assemble, assemble_at
 from jcrnet_spec.inputs import validate_input_shape
 from jcrnet_spec.layers import LEAF_KINDS, PARAM_RULES, Leaf, ParamRule
 from jcrnet_spec.naming import (
-    NAMINGS, KeyMismatchError, LayoutMatch, ParamEntry, check_keys, compare_keys, layout_keys, match_layouts,
-    mindspore_keys, mindspore_to_torch, param_table, torch_keys, torch_to_mindspore,
+    NAMINGS, KeyMismatchError, LayoutMatch, LocalName, ParamEntry, check_keys, compare_keys, layout_keys,
+    local_names, match_layouts, mindspore_keys, mindspore_to_torch, param_table, torch_keys, torch_state_at,
+    torch_to_mindspore, torch_to_mindspore_at,
 )
 from jcrnet_spec.weights import seeded_weights
 
 __all__ = [
     "DEFAULT_PRESET", "LEAF_KINDS", "NAMINGS", "OUTPUTS", "PARAM_RULES", "PRESETS", "SHARED_GROUPS", "UNUSED_MODULES",
-    "Architecture", "Block", "KeyMismatchError", "LayoutMatch", "Leaf", "ParamEntry", "ParamRule", "Preset",
-    "SharedGroup", "architecture", "assemble", "check_keys", "compare_keys", "layout_keys", "match_layouts",
-    "mindspore_keys", "mindspore_to_torch", "param_table", "preset_differences", "seeded_weights", "torch_keys",
-    "torch_to_mindspore", "validate_input_shape",
+    "Architecture", "Block", "KeyMismatchError", "LayoutMatch", "Leaf", "LocalName", "ParamEntry", "ParamRule",
+    "Preset", "SharedGroup", "architecture", "assemble", "assemble_at", "check_keys", "compare_keys", "layout_keys",
+    "local_names", "match_layouts", "mindspore_keys", "mindspore_to_torch", "param_table", "preset_differences",
+    "seeded_weights", "torch_keys", "torch_state_at", "torch_to_mindspore", "torch_to_mindspore_at",
+    "validate_input_shape",
 ]

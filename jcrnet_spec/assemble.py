@@ -10,16 +10,11 @@ from jcrnet_spec.layers import Leaf
 M = TypeVar("M")
 
 
-def assemble(
+def _builder(
     arch: Architecture,
     make_leaf: Callable[[Leaf], M],
     make_block: Callable[[Block, List[Tuple[str, M]]], M],
-) -> M:
-    """Build one model instance of ``arch``.
-
-    Children are built before their parent and handed to ``make_block`` in attribute order. A shared layer is
-    built once per call and handed to every path of its group, so two models never share a parameter.
-    """
+) -> Callable[[object, str], M]:
     shared: Dict[str, M] = {}
 
     def build(node, path: str) -> M:
@@ -35,4 +30,28 @@ def assemble(
             shared[group.name] = module
         return module
 
-    return build(arch.root, "")
+    return build
+
+
+def assemble(
+    arch: Architecture,
+    make_leaf: Callable[[Leaf], M],
+    make_block: Callable[[Block, List[Tuple[str, M]]], M],
+) -> M:
+    """Build one model instance of ``arch``.
+
+    Children are built before their parent and handed to ``make_block`` in attribute order. A shared layer is
+    built once per call and handed to every path of its group, so two models never share a parameter.
+    """
+    return _builder(arch, make_leaf, make_block)(arch.root, "")
+
+
+def assemble_at(
+    arch: Architecture,
+    path: str,
+    make_leaf: Callable[[Leaf], M],
+    make_block: Callable[[Block, List[Tuple[str, M]]], M],
+) -> M:
+    """Build the module at ``path`` of ``arch`` alone (a block with its subtree, or one leaf), as ``assemble`` would
+    build it inside the whole model; its parameter names are relative to ``path``."""
+    return _builder(arch, make_leaf, make_block)(arch.node(path), path)

@@ -11,7 +11,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
 
-from jcrnet_spec.architecture import PRESETS, Architecture, architecture
+from jcrnet_spec.architecture import PRESETS, Architecture, Block, architecture
 from jcrnet_spec.layers import (
     MINDSPORE_ONLY_STAT, MINDSPORE_ORDER, TORCH_ONLY_COUNTER, ParamRule, Shape,
 )
@@ -221,3 +221,60 @@ def mindspore_to_torch(params: Mapping[str, np.ndarray], arch: Architecture) -> 
         for key in entry.torch_keys:
             by_torch_key[key] = value
     return {key: by_torch_key[key] for key, _ in torch_keys(arch)}
+
+
+@dataclass(frozen=True)
+class LocalName:
+    """One stored tensor of the module at some path, named relative to that path in each framework."""
+
+    torch: Optional[str]  # None where torch lacks it
+    mindspore: Optional[str]  # None where MindSpore lacks it
+    kind: str  # of the leaf that holds it
+    rule: ParamRule
+    shape: Shape
+
+
+def _join(*parts: str) -> str:
+    return ".".join(p for p in parts if p)
+
+
+def local_names(arch: Architecture, path: str) -> List[LocalName]:
+    """The tensors of the module at ``path`` built alone (``assemble_at``), in torch order, with relative names.
+
+    Refuses a subtree that holds two paths of one shared group (only the whole model does): built alone it would
+    name the shared tensor differently from the whole model.
+    """
+    node = arch.node(path)
+    groups = [g for g in arch.shared_groups if sum(p == path or p.startswith(path + ".") for p in g.paths) > 1]
+    if groups:
+        raise ValueError(f"{path!r} holds the shared group {groups[0].name!r}; build the whole model instead")
+    leaves = [(path, node)] if not isinstance(node, Block) else [
+        (p, leaf) for p, leaf in arch.leaves() if p.startswith(path + ".")]
+    names = []
+    for leaf_path, leaf in leaves:
+        local = leaf_path[len(path) + 1:]
+        for rule, shape in leaf.param_shapes().items():
+            names.append(LocalName(None if rule.torch is None else _join(local, rule.torch),
+                                   None if rule.mindspore is None else _join(local, rule.mindspore), leaf.kind,
+                                   rule, tuple(shape)))
+    return names
+
+
+def torch_state_at(state: Mapping[str, np.ndarray], arch: Architecture, path: str) -> Dict[str, np.ndarray]:
+    """The part of a whole-model torch state that the module at ``path`` holds, keyed relative to ``path``."""
+    prefix = f"{path}."
+    return {n.torch: state[prefix + n.torch] for n in local_names(arch, path) if n.torch is not None}
+
+
+def torch_to_mindspore_at(state: Mapping[str, np.ndarray], arch: Architecture, path: str) -> Dict[str, np.ndarray]:
+    """``torch_to_mindspore`` for the module at ``path`` built alone: relative torch keys -> relative MindSpore
+    keys; ``num_batches_tracked`` dropped, MindSpore-only statistics filled as ``torch_to_mindspore`` fills them."""
+    names = local_names(arch, path)
+    check_keys(state, [(n.torch, n.shape) for n in names if n.torch is not None], f"torch weights of {path!r}")
+    out: Dict[str, np.ndarray] = {}
+    for n in names:
+        if n.mindspore is None:
+            continue
+        out[n.mindspore] = (np.asarray(state[n.torch]) if n.torch is not None
+                            else np.full(n.shape, n.rule.fill, dtype=np.float32))
+    return out

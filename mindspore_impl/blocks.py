@@ -10,6 +10,7 @@ from typing import Dict, List, Tuple
 from mindspore import nn, ops
 
 from jcrnet_spec import Block, validate_input_shape
+from mindspore_impl.compat import leaky_relu
 
 
 class SpecBlock(nn.Cell):
@@ -90,9 +91,9 @@ class SFTLayer(SpecBlock):
         self.fused_slope = node.option("fused_slope")
 
     def construct(self, x, cond):
-        scale = self.SFT_scale_conv1(ops.leaky_relu(self.SFT_scale_conv0(cond), self.condition_slope))
-        fused = ops.leaky_relu(self.SFT2(ops.cat([x, scale], axis=1)), self.fused_slope)
-        shift = self.SFT_shift_conv1(ops.leaky_relu(self.SFT_shift_conv0(cond), self.condition_slope))
+        scale = self.SFT_scale_conv1(leaky_relu(self.SFT_scale_conv0(cond), self.condition_slope))
+        fused = leaky_relu(self.SFT2(ops.cat([x, scale], axis=1)), self.fused_slope)
+        shift = self.SFT_shift_conv1(leaky_relu(self.SFT_shift_conv0(cond), self.condition_slope))
         return fused + shift
 
 

@@ -47,6 +47,16 @@ def configure(device: Optional[str] = None, mode: Optional[str] = None) -> str:
     return target
 
 
+def leaky_relu(x, slope: float):
+    """LeakyReLU with torch's gradient at exactly 0 (``slope``, the left side).
+
+    MindSpore 2.10's ``ops.leaky_relu`` and ``nn.LeakyReLU`` give ``(1 + slope) / 2`` there (the mean of both
+    sides); the forward values are the same. Exact zeros are common where convs have no bias (the published preset:
+    the SFT condition is exactly 0 wherever the edge map is), and the per-layer gradient test caught the difference.
+    """
+    return ms.ops.where(x > 0, x, x * slope)
+
+
 def set_mode(mode: str) -> None:
     """Switch between PyNative and Graph execution (process-wide; MindSpore allows switching at any time)."""
     if mode.lower() not in MODES:
@@ -56,6 +66,17 @@ def set_mode(mode: str) -> None:
 
 def get_mode() -> str:
     return "graph" if ms.get_context("mode") == ms.GRAPH_MODE else "pynative"
+
+
+@contextlib.contextmanager
+def mode(name: str) -> Iterator[None]:
+    """Run the block in execution mode ``name`` (``pynative`` or ``graph``), restoring the previous mode after."""
+    previous = get_mode()
+    set_mode(name)
+    try:
+        yield
+    finally:
+        set_mode(previous)
 
 
 def export_onnx(net, sample, file_name: str) -> None:

@@ -13,6 +13,7 @@ import numpy as np
 from mindspore import Parameter, Tensor, nn, ops
 
 from jcrnet_spec import layers as spec
+from mindspore_impl import compat
 
 
 def conv2d(leaf: spec.Conv2d) -> nn.Conv2d:
@@ -69,8 +70,15 @@ def step_size(leaf: spec.StepSize) -> Union[Parameter, float]:
     return Parameter(Tensor(np.full((1,), leaf.value, np.float32))) if leaf.learnable else leaf.value
 
 
+class LeakyReLU(nn.LeakyReLU):
+    """``nn.LeakyReLU`` with torch's gradient at 0 (see ``compat.leaky_relu``)."""
+
+    def construct(self, x):
+        return compat.leaky_relu(x, self.alpha)
+
+
 def leaky_relu(leaf: spec.LeakyReLU) -> nn.LeakyReLU:
-    return nn.LeakyReLU(alpha=leaf.negative_slope)
+    return LeakyReLU(alpha=leaf.negative_slope)
 
 
 class GlobalAvgPool(nn.Cell):
@@ -99,4 +107,4 @@ def make_leaf(leaf: spec.Leaf):
     return LEAF_FACTORIES[leaf.kind](leaf)
 
 
-__all__ = ["InstanceNorm2d", "GlobalAvgPool", "LEAF_FACTORIES", "make_leaf", "ms"]
+__all__ = ["InstanceNorm2d", "GlobalAvgPool", "LEAF_FACTORIES", "LeakyReLU", "make_leaf", "ms"]

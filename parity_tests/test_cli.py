@@ -25,3 +25,61 @@ def test_verify_refuses_bad_sizes_in_one_line(size, capsys):
     assert main(["verify", "--size", size]) == 2
     err = capsys.readouterr().err.strip()
     assert err.startswith("jcrnet verify: error:") and "\n" not in err
+
+
+def _layer_paths(preset):
+    from jcrnet_spec import architecture
+    from jcrnet_spec.dataflow import layers
+
+    return [path for path, _ in layers(architecture(preset))]
+
+
+def _assert_layer_report(report, preset):
+    assert report["verdict"] == "pass"
+    assert [row["path"] for row in report["layers"]] == _layer_paths(preset)
+    assert all(row["passed"] for row in report["layers"])
+    assert report["first_failing_layer"] is None
+    for row in report["layers"]:
+        assert {"path", "shape", "max_abs", "rel", "cosine", "passed", "torch_vs_fp64", "mindspore_vs_fp64"} <= set(row)
+
+
+def test_verify_reports_every_layer_as_json_and_html(tmp_path, capsys):
+    out_json, out_html = tmp_path / "verify.json", tmp_path / "verify.html"
+    argv = ["verify", "--size", "16x24", "--training-steps", "3", "--json", str(out_json), "--html", str(out_html)]
+    assert main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "stage1_encoder.body.0.norm" in printed and "training parity" in printed
+    report = json.loads(out_json.read_text())
+    _assert_layer_report(report, "published")
+    assert sorted(report["training"]) == ["eval", "train"]
+    assert all(len(run["losses"]["mindspore"]) == 3 and run["passed"] for run in report["training"].values())
+    page = out_html.read_text()
+    assert page.count("data:image/png;base64,") == 2 and "illum.sft.sft0.SFT2" in page
+
+
+def test_verify_reads_a_published_layout_checkpoint(tmp_path, capsys):
+    import convert
+    from jcrnet_spec import architecture, seeded_weights, torch_to_mindspore
+
+    arch = architecture("published")
+    ckpt = tmp_path / "authors.ckpt"
+    convert.save_weights(convert.Weights(torch_to_mindspore(seeded_weights(arch, 3), arch), "mindspore", "published"),
+                         ckpt)
+    out_json = tmp_path / "verify.json"
+    assert main(["verify", "--weights", str(ckpt), "--size", "16x24", "--training-steps", "2",
+                 "--json", str(out_json)]) == 0
+    report = json.loads(out_json.read_text())
+    _assert_layer_report(report, "published")
+    assert "authors.ckpt" in report["weights"] and "mindspore naming" in report["weights"]
+
+
+def test_verify_refuses_weights_of_another_preset_in_one_line(tmp_path, capsys):
+    import convert
+    from jcrnet_spec import architecture, seeded_weights
+
+    pth = tmp_path / "defaults.pth"
+    convert.save_weights(convert.Weights(seeded_weights(architecture("torch-defaults"), 0), "torch", "torch-defaults"),
+                         pth)
+    assert main(["verify", "--weights", str(pth), "--preset", "published", "--size", "16x24"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("jcrnet verify: error:") and "\n" not in err

@@ -1,0 +1,27 @@
+"""The training recipe's numbers (DGUNet's, which JCRNet inherits), read by both frameworks' loss and optimiser.
+
+Loss = sum over both outputs of Charbonnier(output, target) + EDGE_WEIGHT x Charbonnier(laplacian(output),
+laplacian(target)); Charbonnier(a, b) = mean(sqrt((a - b)^2 + eps^2)). The Laplacian is DGUNet's one-level
+pyramid residual: x - blur(up(down(blur(x)))), where blur is the separable 5-tap Gaussian below applied per
+channel with replicate padding, down keeps every second row and column, and up puts those back in place times 4
+with zeros between.
+"""
+
+from __future__ import annotations
+
+from typing import Tuple
+
+CHARBONNIER_EPS = 1e-3
+EDGE_WEIGHT = 0.05
+GAUSSIAN_TAPS: Tuple[float, ...] = (0.05, 0.25, 0.4, 0.25, 0.05)
+EDGE_PADDING = "replicate"
+EDGE_UPSAMPLE_GAIN = 4.0
+
+ADAM_LR = 2e-4
+ADAM_BETAS: Tuple[float, float] = (0.9, 0.999)
+ADAM_EPS = 1e-8
+
+
+def gaussian_kernel() -> Tuple[Tuple[float, ...], ...]:
+    """The 5 x 5 blur kernel: the outer product of ``GAUSSIAN_TAPS`` with itself."""
+    return tuple(tuple(a * b for b in GAUSSIAN_TAPS) for a in GAUSSIAN_TAPS)

@@ -1,0 +1,52 @@
+"""The mutant catalogue (``jcrnet mutants``): enough real porting bugs, each undone cleanly, and the suite catches
+them. The full run (every mutant against the parity tests) is the CLI's job; here two mutants, in process and
+through the subprocess runner that the CLI uses."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import layer_inputs, model_pair
+from jcrnet_kit import mutants
+from jcrnet_kit.layerwise import check_layer
+from jcrnet_spec import architecture
+
+
+def test_catalogue_has_at_least_15_distinct_porting_bugs():
+    assert len(mutants.CATALOGUE) >= 15
+    assert all(name == m.name and m.bug for name, m in mutants.CATALOGUE.items())
+
+
+@pytest.mark.parametrize("name", sorted(mutants.CATALOGUE))
+def test_every_mutant_applies_and_is_undone(name):
+    import jcrnet_spec
+    import mindspore_impl.blocks
+    import mindspore_impl.layers
+
+    def state():
+        return (dict(mindspore_impl.layers.LEAF_FACTORIES), dict(vars(mindspore_impl.blocks.UNetConvBlock)),
+                dict(vars(mindspore_impl.blocks.IllumNet)), dict(vars(mindspore_impl.blocks.SFTLayer)),
+                dict(vars(mindspore_impl.blocks.UNetUpBlock)), dict(vars(mindspore_impl.layers.InstanceNorm2d)),
+                mindspore_impl.assemble, mindspore_impl.blocks.leaky_relu, jcrnet_spec.torch_to_mindspore,
+                jcrnet_spec.torch_to_mindspore_at)
+
+    before = state()
+    with mutants.applied(name) as mutant:
+        assert mutant.name == name
+    assert state() == before
+
+
+def test_concat_order_mutant_is_caught_by_the_decoder_layer_test():
+    arch, path = architecture("published"), "stage1_decoder.body.0"
+    inputs, state = layer_inputs("published")[path], model_pair("published").torch_state
+    assert all(c.passed for c in check_layer(arch, path, state, inputs, train=False))
+    with mutants.applied("concat_order_swapped"):
+        assert any(not c.passed for c in check_layer(arch, path, state, inputs, train=False))
+    assert all(c.passed for c in check_layer(arch, path, state, inputs, train=False))
+
+
+def test_runner_reports_the_test_that_catches_hin_on_the_wrong_half():
+    caught = "parity_tests/test_layer_parity.py::test_layer_parity[published-stage1_encoder.body.1-eval]"
+    spared = "parity_tests/test_layer_parity.py::test_layer_parity[published-sam12-eval]"
+    result = mutants.run_suite("hin_wrong_half", tests=[caught, spared])
+    assert result["failed"] == [caught]

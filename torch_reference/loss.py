@@ -1,0 +1,48 @@
+"""JCRNet's training loss in PyTorch (constants from ``jcrnet_spec.training``).
+
+Read this file beside ``mindspore_impl/loss.py``: same functions, same order.
+"""
+
+from __future__ import annotations
+
+from typing import Sequence
+
+import torch
+import torch.nn.functional as F
+
+from jcrnet_spec import training
+
+
+def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = training.CHARBONNIER_EPS) -> torch.Tensor:
+    diff = x - y
+    return torch.mean(torch.sqrt(diff * diff + eps * eps))
+
+
+def _blur(x: torch.Tensor) -> torch.Tensor:
+    channels = x.shape[1]
+    kernel = torch.tensor(training.gaussian_kernel(), dtype=x.dtype).expand(channels, 1, 5, 5)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode=training.EDGE_PADDING), kernel, groups=channels)
+
+
+def _even_pixels(x: torch.Tensor) -> torch.Tensor:
+    """1 where row and column are both even, else 0: DGUNet's ``new[:, :, ::2, ::2] = down`` as a mask."""
+    mask = torch.zeros(x.shape[2], x.shape[3], dtype=x.dtype)
+    mask[::2, ::2] = 1.0
+    return mask
+
+
+def laplacian(x: torch.Tensor) -> torch.Tensor:
+    filtered = _blur(x)
+    return x - _blur(filtered * _even_pixels(x) * training.EDGE_UPSAMPLE_GAIN)
+
+
+def edge_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    return charbonnier(laplacian(x), laplacian(y))
+
+
+def jcrnet_loss(outputs: Sequence[torch.Tensor], target: torch.Tensor) -> torch.Tensor:
+    """Sum over the model's outputs of Charbonnier + ``EDGE_WEIGHT`` x edge loss against one target."""
+    total = 0.0
+    for out in outputs:
+        total = total + charbonnier(out, target) + training.EDGE_WEIGHT * edge_loss(out, target)
+    return total
