@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup demo test lint clean
+.PHONY: setup demo test lint docs clean
 
 setup: $(STAMP)
 
@@ -22,6 +22,10 @@ test: setup
 
 lint: setup
 	$(BIN)/ruff check .
+
+docs: setup
+	$(BIN)/jcrnet api-map --out docs/API_MAPPING.md
+	$(BIN)/python -m jcrnet_kit.guide docs/PORTING_GUIDE.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

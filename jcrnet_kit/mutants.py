@@ -296,6 +296,27 @@ def gradient_cut_rewrap(stack):
     _construct(stack, blocks.IllumNet, construct)
 
 
+def construct_named_forward(stack):
+    from mindspore import nn
+
+    from mindspore_impl import blocks
+
+    cls = blocks.LightenBlock  # the published ``UpSample``: a Cell whose body is in ``forward``, a torch name
+    _set(stack, cls, "forward", cls.construct)
+    _set(stack, cls, "construct", nn.Cell.construct)
+
+
+def lbp_returns_sum(stack):
+    from mindspore_impl import blocks
+
+    def construct(self, x):  # DLN's back-projection returns ``low + residual``; JCRNet's returns the residual only
+        x = self.fusion(x)
+        low = self.conv2(self.conv1_1(x))
+        return low + self.conv3(self.local_weight1_1(x) - low)
+
+    _construct(stack, blocks.LBP, construct)
+
+
 CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("conv_has_bias_default", "nn.Conv2d(...) without has_bias: MindSpore's default is False, torch's True",
            conv_has_bias_default),
@@ -331,6 +352,10 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
            step_size_constant),
     Mutant("sigmoid_vs_tanh", "the illumination net's last activation built as nn.Tanh (its attribute is called "
                               "tanh; it is a Sigmoid)", sigmoid_vs_tanh),
+    Mutant("construct_named_forward", "a Cell's body written as forward() (the torch name), as in the published "
+                                      "UpSample: MindSpore never calls it", construct_named_forward),
+    Mutant("lbp_returns_sum", "LBP ported from DLN: returns low + conv3(...) where JCRNet's returns the residual "
+                              "conv3(...) only", lbp_returns_sum),
     Mutant("gradient_cut_rewrap", "the illumination net re-wraps its input as a new Tensor, cutting the gradient",
            gradient_cut_rewrap),
 )}

@@ -27,6 +27,7 @@ def test_every_mutant_applies_and_is_undone(name):
         return (dict(mindspore_impl.layers.LEAF_FACTORIES), dict(vars(mindspore_impl.blocks.UNetConvBlock)),
                 dict(vars(mindspore_impl.blocks.IllumNet)), dict(vars(mindspore_impl.blocks.SFTLayer)),
                 dict(vars(mindspore_impl.blocks.UNetUpBlock)), dict(vars(mindspore_impl.layers.InstanceNorm2d)),
+                dict(vars(mindspore_impl.blocks.LightenBlock)), dict(vars(mindspore_impl.blocks.LBP)),
                 mindspore_impl.assemble, mindspore_impl.blocks.leaky_relu, jcrnet_spec.torch_to_mindspore,
                 jcrnet_spec.torch_to_mindspore_at)
 

@@ -1,0 +1,201 @@
+"""The API map and the porting guide stay true: generated pages equal a fresh rendering, every default a row claims is
+the installed library's, every mutant and parity test they link to exists, and the two model files mirror each
+other. Regenerate with ``make docs``."""
+
+from __future__ import annotations
+
+import ast
+import re
+from functools import cache
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import mindspore as ms
+import torch  # noqa: F401  (conftest imports it first; named here for the reader)
+from jcrnet_kit import apimap, guide
+from jcrnet_kit.mutants import CATALOGUE
+from jcrnet_spec import PRESETS, architecture
+from jcrnet_spec.dataflow import depends_on_mode, layers
+
+ROOT = Path(__file__).resolve().parents[1]
+DOCS = ROOT / "docs"
+
+
+@cache
+def defined_names(path: str) -> frozenset:
+    """Top-level functions, classes and assigned names of a file, and ``Class.method`` for methods."""
+    names = set()
+    for node in ast.parse((ROOT / path).read_text()).body:
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+            if isinstance(node, ast.ClassDef):
+                names.update(f"{node.name}.{n.name}" for n in node.body if isinstance(n, ast.FunctionDef))
+        elif isinstance(node, (ast.Assign, ast.AnnAssign)):
+            targets = node.targets if isinstance(node, ast.Assign) else [node.target]
+            names.update(t.id for t in targets if isinstance(t, ast.Name))
+    return frozenset(names)
+
+
+@cache
+def layer_parity_ids() -> frozenset:
+    """The case ids of ``test_layer_parity`` (``preset-path-mode``), built from the spec as the test builds them."""
+    return frozenset(f"{preset}-{path}-{mode}" for preset in PRESETS for path, node in layers(architecture(preset))
+                     for mode in (("eval", "train") if depends_on_mode(node) else ("eval",)))
+
+
+def missing_test(node_id: str) -> str:
+    """Why ``node_id`` names no parity test ("" if it does)."""
+    path, _, name = node_id.partition("::")
+    if not path.startswith("parity_tests/test_") or not (ROOT / path).is_file():
+        return f"{node_id}: no test file {path}"
+    function, _, case = name.partition("[")
+    if function not in defined_names(path) or not function.startswith("test_"):
+        return f"{node_id}: {path} defines no {function}"
+    if case and not (function == "test_layer_parity" and case.rstrip("]") in layer_parity_ids()):
+        return f"{node_id}: no case [{case}"
+    return ""
+
+
+def missing_code(ref: str) -> str:
+    path, _, name = ref.partition("::")
+    if not (ROOT / path).is_file():
+        return f"{ref}: no file {path}"
+    return "" if not name or name in defined_names(path) else f"{ref}: {path} defines no {name}"
+
+
+def test_api_map_is_current():
+    assert (DOCS / "API_MAPPING.md").read_text() == apimap.render(), "docs/API_MAPPING.md is stale: run `make docs`"
+
+
+def test_porting_guide_generated_parts_are_current():
+    text = (DOCS / "PORTING_GUIDE.md").read_text()
+    assert sorted(guide.regions(text)) == sorted(guide.GENERATED)
+    assert guide.refresh(text) == text, "docs/PORTING_GUIDE.md is stale: run `make docs`"
+
+
+def test_every_claimed_default_is_the_installed_librarys():
+    assert apimap.default_mismatches() == []
+
+
+def test_a_wrong_claim_is_reported():
+    wrong = apimap.Topic("t", (apimap.Api("torch.nn.Conv2d", "mindspore.nn.Conv2d", "", None, (
+        apimap.Arg("bias", "has_bias", "", (True, True, None)),)),), (), (), ())
+    assert apimap.default_mismatches([wrong]) == [
+        "t: mindspore.nn.Conv2d(has_bias=...) defaults to False, the row says True"]
+
+
+def test_every_required_torch_api_has_a_row():
+    torch_apis = {api.torch for topic in apimap.TOPICS for api in topic.apis}
+    required = {"torch.nn.Conv2d", "torch.nn.ConvTranspose2d", "torch.nn.BatchNorm2d", "torch.nn.InstanceNorm2d",
+                "torch.nn.PReLU", "torch.nn.LeakyReLU", "torch.nn.functional.leaky_relu", "torch.nn.Linear",
+                "torch.nn.AdaptiveAvgPool2d", "torch.nn.Sigmoid", "torch.nn.ReLU", "torch.cat", "torch.chunk",
+                "torch.optim.Adam", "torch.save", "torch.nn.Module.load_state_dict", "torch.onnx.export"}
+    assert required <= torch_apis
+
+
+def test_rows_link_mutants_tests_and_code_that_exist():
+    from jcrnet_spec.layers import PARAM_RULES
+
+    problems = []
+    for topic in apimap.TOPICS:
+        assert topic.mutants or topic.no_mutant, f"{topic.title}: name a mutant or say why there is none"
+        assert topic.tests, topic.title
+        problems += [f"{topic.title}: unknown mutant {m}" for m in topic.mutants if m not in CATALOGUE]
+        problems += [p for p in map(missing_test, topic.tests) if p]
+        problems += [p for p in map(missing_code, topic.kit) if p]
+        if topic.kind:
+            assert topic.kind in PARAM_RULES or not apimap.param_names(topic.kind), topic.kind
+    assert not problems, "\n".join(problems)
+
+
+def test_every_pitfall_links_a_mutant_and_a_parity_test():
+    assert [p.number for p in guide.PITFALLS] == list(range(1, 11))
+    for p in guide.PITFALLS:
+        assert p.tests and not any(map(missing_test, p.tests)), p.number
+        assert all(m in CATALOGUE for m in p.mutants), p.number
+        # A known gap names the mutant to add; once the catalogue has it, the pitfall must link it.
+        assert p.mutants or (p.suggested_mutant and p.suggested_mutant.split("`")[1] not in CATALOGUE), p.number
+
+
+@pytest.mark.parametrize("page", ["API_MAPPING.md", "PORTING_GUIDE.md"])
+def test_every_link_in_the_pages_resolves(page):
+    text = (DOCS / page).read_text()
+    anchors = set(re.findall(r'<a id="([^"]+)"></a>', (DOCS / "API_MAPPING.md").read_text()))
+    problems = []
+    for target in re.findall(r"\]\(([^)\s]+)\)", text) + re.findall(r'href="([^"]+)"', text):
+        if target.startswith("http"):
+            continue
+        file, _, anchor = target.partition("#")
+        if file and not (DOCS / file).resolve().exists():
+            problems.append(f"{target}: no such file")
+        if anchor and (file or page).endswith("API_MAPPING.md") and anchor not in anchors:
+            problems.append(f"{target}: no such anchor")
+    for name in re.findall(r"#mutant-(\w+)", text) + re.findall(r"--only ([\w,]+)", text):
+        problems += [f"unknown mutant {n}" for n in name.split(",") if n not in CATALOGUE]
+    for node_id in re.findall(r"(parity_tests/test_\w+\.py::test_\w+(?:\[[^\]]+\])?)", text):
+        problems += [p for p in [missing_test(node_id)] if p]
+    assert not problems, "\n".join(problems)
+
+
+def test_model_files_mirror_each_other():
+    assert guide.outline(guide.TORCH_BLOCKS) == guide.outline(guide.MINDSPORE_BLOCKS)
+    for name, _ in guide.outline(guide.TORCH_BLOCKS):
+        torch_lines = guide.class_source(guide.TORCH_BLOCKS, name).splitlines()
+        assert len(torch_lines) == len(guide.class_source(guide.MINDSPORE_BLOCKS, name).splitlines()), name
+
+    def factories(path):
+        tree = ast.parse((ROOT / path).read_text())
+        table = next(n.value for n in tree.body if isinstance(n, ast.AnnAssign) and n.target.id == "LEAF_FACTORIES")
+        return [k.value for k in table.keys]
+
+    assert factories("torch_reference/layers.py") == factories("mindspore_impl/layers.py")
+
+
+MINT_CALLS = {
+    "mindspore.mint.nn.Conv2d": lambda f, x: f(4, 4, 3, padding=1)(x),
+    "mindspore.mint.nn.ConvTranspose2d": lambda f, x: f(4, 4, 2, stride=2)(x),
+    "mindspore.mint.nn.BatchNorm2d": lambda f, x: f(4)(x),
+    "mindspore.mint.nn.PReLU": lambda f, x: f()(x),
+    "mindspore.mint.nn.functional.leaky_relu": lambda f, x: f(x, 0.2),
+    "mindspore.mint.nn.Linear": lambda f, x: f(6, 2)(x),
+    "mindspore.mint.nn.AdaptiveAvgPool2d": lambda f, x: f(1)(x),
+    "mindspore.mint.nn.Sigmoid": lambda f, x: f()(x),
+    "mindspore.mint.nn.ReLU": lambda f, x: f()(x),
+    "mindspore.mint.nn.functional.relu": lambda f, x: f(x),
+    "mindspore.mint.cat": lambda f, x: f([x, x], 1),
+    "mindspore.mint.chunk": lambda f, x: f(x, 2, 1)[0],
+    "mindspore.mint.optim.Adam": lambda f, x: (f([ms.Parameter(x, name="p")]), x)[1],
+}
+
+
+def test_mint_cpu_claims_hold():
+    """Each mint API the map names runs on CPU exactly where the map says so."""
+    if ms.get_context("device_target") != "CPU":
+        pytest.skip("the claims are about CPU")
+    x = ms.Tensor(np.random.default_rng(0).random((1, 4, 6, 6), np.float32))
+    wrong = []
+    for api in (a for topic in apimap.TOPICS for a in topic.apis if a.mint):
+        try:
+            out = MINT_CALLS[api.mint](apimap.resolve(api.mint), x)
+            out.asnumpy()
+            runs, why = True, ""
+        except RuntimeError as error:
+            runs, why = False, f" ({str(error).splitlines()[0][:160]})"
+            try:  # PyNative runs ops asynchronously: a failed launch can be re-raised by the next op; drain it here
+                ms.runtime.synchronize()
+            except RuntimeError:
+                pass
+        if runs != api.mint_cpu:
+            wrong.append(f"{api.mint}: runs on CPU {runs}{why}, the map says {api.mint_cpu}")
+    assert not wrong, "\n".join(wrong)
+
+
+def test_api_map_command(capsys, tmp_path):
+    from jcrnet_kit.cli import main
+
+    assert main(["api-map", "--out", str(tmp_path / "map.md")]) == 0
+    assert (tmp_path / "map.md").read_text() == apimap.render()
+    assert main(["api-map", "--check"]) == 0
+    assert "are current" in capsys.readouterr().out
