@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "convert.cli",
     "jcrnet_kit.bench",
     "jcrnet_kit.mutants",
+    "jcrnet_kit.train",
     "jcrnet_kit.apimap",
 )
 

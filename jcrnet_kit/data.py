@@ -94,6 +94,14 @@ def darken(image: np.ndarray, rng: np.random.Generator) -> np.ndarray:
     return (np.round(np.clip(noisy, 0.0, 1.0) * 255.0) / 255.0).astype(np.float32)
 
 
+def _photo(data, name: str) -> np.ndarray:
+    """One of ``SYNTHETIC_SOURCES`` from ``skimage.data`` (the motorcycle pair comes from ``stereo_motorcycle``)."""
+    if name.startswith("motorcycle_"):
+        left, right, _ = data.stereo_motorcycle()
+        return left if name.endswith("left") else right
+    return getattr(data, name)()
+
+
 def synthetic_pairs(seed: int = 0, count: int = len(SYNTHETIC_SOURCES), max_side: int = 384) -> List[Pair]:
     """Seeded low/normal pairs from the photos scikit-image ships; the same for the same seed everywhere."""
     from PIL import Image
@@ -103,7 +111,7 @@ def synthetic_pairs(seed: int = 0, count: int = len(SYNTHETIC_SOURCES), max_side
     pairs = []
     for i in range(count):
         name = SYNTHETIC_SOURCES[i % len(SYNTHETIC_SOURCES)]
-        photo = Image.fromarray(getattr(data, name)()[..., :3])
+        photo = Image.fromarray(_photo(data, name)[..., :3])
         scale = min(1.0, max_side / max(photo.size))
         w, h = (max(2, int(photo.size[0] * scale) // 2 * 2), max(2, int(photo.size[1] * scale) // 2 * 2))
         high = np.asarray(photo.resize((w, h), Image.Resampling.BICUBIC), dtype=np.float32) / 255.0

@@ -23,7 +23,8 @@ def add_parser(subparsers) -> None:
     p = subparsers.add_parser("verify", help="run both implementations on one image and compare every layer")
     p.add_argument("--weights", type=Path, default=None,
                    help="weights file (.pth/.pt, .ckpt, .safetensors; any file `jcrnet convert` reads); default: "
-                        "seeded weights")
+                        "the shipped weights (jcrnet_kit/assets/jcrnet-synthetic.safetensors, preset published), "
+                        "else seeded weights")
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help=f"preset (default: the weights file's, else {DEFAULT_PRESET})")
     source = p.add_mutually_exclusive_group()
@@ -31,7 +32,10 @@ def add_parser(subparsers) -> None:
                         help="image file to run (an odd side loses its last row/column)")
     source.add_argument("--size", default=None,
                         help=f"HxW of the built-in sample image (even sides; default {DEFAULT_SIZE})")
-    p.add_argument("--seed", type=int, default=0, help="seed of the weights (default 0)")
+    p.add_argument("--seeded", action="store_true",
+                   help="use seeded random weights (seed --seed) instead of the shipped ones")
+    p.add_argument("--seed", type=int, default=0, help="seed of seeded weights and of the training-parity batches "
+                                                       "(default 0)")
     p.add_argument("--ms-mode", choices=["pynative", "graph"], default="graph",
                    help="MindSpore execution mode of the whole-model comparison (layer hooks always run PyNative)")
     p.add_argument("--device", default=None, help="CPU, GPU or Ascend (default $JCRNET_DEVICE or CPU)")
@@ -82,8 +86,12 @@ def run(args: argparse.Namespace) -> int:
     import mindspore_impl
     from jcrnet_spec import architecture, seeded_weights
 
-    if args.weights is not None:
-        state, preset, weights_text = _load_weights(args.weights, args.preset)
+    from jcrnet_kit.defaults import DEFAULT_WEIGHTS
+
+    shipped = (args.weights is None and not args.seeded and args.preset in (None, DEFAULT_PRESET)
+               and DEFAULT_WEIGHTS.is_file())
+    if args.weights is not None or shipped:
+        state, preset, weights_text = _load_weights(args.weights or DEFAULT_WEIGHTS, args.preset)
     else:
         preset = args.preset or DEFAULT_PRESET
         state, weights_text = seeded_weights(architecture(preset), args.seed), f"seeded weights (seed {args.seed})"

@@ -25,3 +25,18 @@ ADAM_EPS = 1e-8
 def gaussian_kernel() -> Tuple[Tuple[float, ...], ...]:
     """The 5 x 5 blur kernel: the outer product of ``GAUSSIAN_TAPS`` with itself."""
     return tuple(tuple(a * b for b in GAUSSIAN_TAPS) for a in GAUSSIAN_TAPS)
+
+
+LR_MIN = 1e-6
+
+
+def learning_rate(step: int, total_steps: int, warmup_steps: int, peak: float = ADAM_LR,
+                  minimum: float = LR_MIN) -> float:
+    """The learning rate of optimiser step ``step`` (1-based): a linear warm-up to ``peak`` over ``warmup_steps``,
+    then a cosine decay that reaches ``minimum`` at ``total_steps`` (DGUNet's GradualWarmupScheduler + cosine)."""
+    import math
+
+    if step <= warmup_steps:
+        return peak * step / warmup_steps
+    progress = min(1.0, (step - warmup_steps) / max(1, total_steps - warmup_steps))
+    return minimum + 0.5 * (peak - minimum) * (1.0 + math.cos(math.pi * progress))

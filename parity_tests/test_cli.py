@@ -15,6 +15,7 @@ def test_verify_prints_a_passing_verdict_and_writes_images(tmp_path, capsys):
     assert "verdict: PASS" in printed
     report = json.loads((tmp_path / "verify.json").read_text())
     assert report["verdict"] == "pass"
+    assert report["weights"].startswith("jcrnet-synthetic.safetensors")  # the shipped weights are the default
     assert [row["name"] for row in report["outputs"]] == ["enhanced", "stage1"]
     for name in ("input_low.png", "enhanced_torch.png", "enhanced_mindspore.png"):
         assert (tmp_path / name).stat().st_size > 0
@@ -45,11 +46,13 @@ def _assert_layer_report(report, preset):
 
 def test_verify_reports_every_layer_as_json_and_html(tmp_path, capsys):
     out_json, out_html = tmp_path / "verify.json", tmp_path / "verify.html"
-    argv = ["verify", "--size", "16x24", "--training-steps", "3", "--json", str(out_json), "--html", str(out_html)]
+    argv = ["verify", "--seeded", "--size", "16x24", "--training-steps", "3", "--json", str(out_json),
+            "--html", str(out_html)]
     assert main(argv) == 0
     printed = capsys.readouterr().out
     assert "stage1_encoder.body.0.norm" in printed and "training parity" in printed
     report = json.loads(out_json.read_text())
+    assert report["weights"] == "seeded weights (seed 0)"
     _assert_layer_report(report, "published")
     assert sorted(report["training"]) == ["eval", "train"]
     assert all(len(run["losses"]["mindspore"]) == 3 and run["passed"] for run in report["training"].values())

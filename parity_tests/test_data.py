@@ -76,3 +76,11 @@ def test_metrics_follow_the_8_bit_convention():
     psnr, ssim = psnr_ssim(output, target)
     assert psnr == pytest.approx(20 * np.log10(255.0), abs=1e-9) and 0.0 < ssim <= 1.0
     assert psnr_ssim(np.clip(target + 2.0, 0, 1), np.ones_like(target))[0] == np.inf
+
+
+def test_every_synthetic_source_is_a_bundled_photo():
+    from jcrnet_kit.data import SYNTHETIC_SOURCES, synthetic_pairs
+
+    pairs = synthetic_pairs(0, max_side=32)
+    assert len(pairs) == len(SYNTHETIC_SOURCES)
+    assert all(p.high.ndim == 3 and p.high.shape[2] == 3 and p.high.std() > 0.01 for p in pairs)

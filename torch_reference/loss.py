@@ -20,13 +20,13 @@ def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = training.CHARBONN
 
 def _blur(x: torch.Tensor) -> torch.Tensor:
     channels = x.shape[1]
-    kernel = torch.tensor(training.gaussian_kernel(), dtype=x.dtype).expand(channels, 1, 5, 5)
+    kernel = torch.tensor(training.gaussian_kernel(), dtype=x.dtype, device=x.device).expand(channels, 1, 5, 5)
     return F.conv2d(F.pad(x, (2, 2, 2, 2), mode=training.EDGE_PADDING), kernel, groups=channels)
 
 
 def _even_pixels(x: torch.Tensor) -> torch.Tensor:
     """1 where row and column are both even, else 0: DGUNet's ``new[:, :, ::2, ::2] = down`` as a mask."""
-    mask = torch.zeros(x.shape[2], x.shape[3], dtype=x.dtype)
+    mask = torch.zeros(x.shape[2], x.shape[3], dtype=x.dtype, device=x.device)
     mask[::2, ::2] = 1.0
     return mask
 
