@@ -1,5 +1,9 @@
 """``jcrnet bench``: inference latency, peak memory and achieved GFLOP/s per backend, each backend in its own
-process so that peak memory is its own; ratios to torch eager come from the same run."""
+process so that peak memory is its own; ratios to torch eager come from the same run.
+
+``torch-train`` and ``mindspore-train`` time one training step of the recipe (forward of batch 1 at the size, the
+loss on both outputs, backward, Adam); their GFLOP/s counts a step as 3 forward passes (the usual forward + 2x
+backward estimate), and their ratio is to ``torch-train``."""
 
 from __future__ import annotations
 
@@ -13,7 +17,11 @@ import time
 from pathlib import Path
 from typing import Callable, Dict, List
 
-BACKENDS = ("torch-eager", "torch-compile", "mindspore-pynative", "mindspore-graph", "onnxruntime")
+INFERENCE = ("torch-eager", "torch-compile", "mindspore-pynative", "mindspore-graph", "onnxruntime")
+TRAINING = ("torch-train", "mindspore-train")
+BACKENDS = INFERENCE + TRAINING
+#: A training step's FLOPs as a multiple of one forward pass's.
+TRAIN_STEP_FLOPS = 3.0
 DEFAULT_SIZES = "256x256,400x600"
 
 
@@ -37,6 +45,8 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
 
     from jcrnet_kit.sample import seeded_input
 
+    if backend in TRAINING:
+        return _train_step(backend, preset, shape, device)
     x = seeded_input(shape)  # torch and onnxruntime workers never import MindSpore (nor its oneDNN setting)
     if backend.startswith("torch") or backend == "onnxruntime":
         import torch_reference
@@ -64,6 +74,41 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
     return lambda: net(tensor)[0].asnumpy()
 
 
+def _train_step(backend: str, preset: str, shape, device) -> Callable[[], float]:
+    """One Adam step of the recipe on a seeded (input, target) batch; returns the loss (synchronised)."""
+    from jcrnet_kit.sample import seeded_input
+    from jcrnet_spec import architecture, seeded_weights
+    from jcrnet_spec import training as recipe
+
+    x, y = seeded_input(shape, seed=1), seeded_input(shape, seed=2)
+    state = seeded_weights(architecture(preset), 0)
+    if backend == "torch-train":  # plain torch: this worker must not import MindSpore
+        import torch
+
+        import torch_reference
+        from torch_reference.loss import jcrnet_loss
+
+        model = torch_reference.load_numpy_state(torch_reference.build_jcrnet(preset), state).train()
+        opt = torch.optim.Adam(model.parameters(), lr=recipe.ADAM_LR, betas=recipe.ADAM_BETAS, eps=recipe.ADAM_EPS)
+        tx, ty = torch.from_numpy(x), torch.from_numpy(y)
+
+        def step() -> float:
+            opt.zero_grad(set_to_none=True)
+            loss = jcrnet_loss(model(tx), ty)
+            loss.backward()
+            opt.step()
+            return float(loss)
+
+        return step
+    import itertools
+
+    from jcrnet_kit.train import MindSporeTrainer
+
+    trainer = MindSporeTrainer(preset, state, device or "CPU", 1, "graph", [recipe.ADAM_LR] * 10_000)
+    steps = itertools.count(1)
+    return lambda: trainer.step(next(steps), recipe.ADAM_LR, [(x, y)])
+
+
 def worker(args: argparse.Namespace) -> int:
     """Measure one backend at one size in this process; print one JSON line."""
     import resource
@@ -72,8 +117,8 @@ def worker(args: argparse.Namespace) -> int:
 
     from jcrnet_kit.sample import parse_size
 
-    torch.set_grad_enabled(False)
     backend, size = args.worker
+    torch.set_grad_enabled(backend in TRAINING)
     h, w = parse_size(size)
     forward = _runner(backend, args.preset, (1, 3, h, w), args.device)
     started = time.perf_counter()
@@ -131,20 +176,23 @@ def run(args: argparse.Namespace) -> int:
         for backend in backends:
             row = _measure(backend, size, args)
             if "median_s" in row:
-                row["gflops"] = flops / row["median_s"] / 1e9
+                row["task"] = "train-step" if backend in TRAINING else "inference"
+                row["gflops"] = flops * (TRAIN_STEP_FLOPS if backend in TRAINING else 1.0) / row["median_s"] / 1e9
                 row["fraction_of_peak"] = row["gflops"] / peak
             results.append(row)
-        eager = next((r for r in results if r["size"] == size and r["backend"] == "torch-eager" and "median_s" in r),
-                     None)
+        baselines = {b: next((r for r in results if r["size"] == size and r["backend"] == b and "median_s" in r), None)
+                     for b in ("torch-eager", "torch-train")}
         print(f"\n{size} ({flops / 1e9:.1f} GFLOP per forward)")
-        print(f"{'backend':<20} {'median s':>9} {'warm-up s':>10} {'peak MB':>9} {'GFLOP/s':>8} {'vs eager':>9}")
+        print(f"{'backend':<20} {'median s':>9} {'warm-up s':>10} {'peak MB':>9} {'GFLOP/s':>8} {'vs torch':>9}")
         for r in (r for r in results if r["size"] == size):
             if "median_s" not in r:
                 print(f"{r['backend']:<20} unavailable: {r['error']}")
                 continue
-            if eager:
-                r["speedup_vs_torch_eager"] = eager["median_s"] / r["median_s"]
-            ratio = f"{r['speedup_vs_torch_eager']:>8.2f}x" if eager else f"{'-':>9}"
+            base = baselines["torch-train" if r["backend"] in TRAINING else "torch-eager"]
+            key = "speedup_vs_torch_train" if r["backend"] in TRAINING else "speedup_vs_torch_eager"
+            if base:
+                r[key] = base["median_s"] / r["median_s"]
+            ratio = f"{r[key]:>8.2f}x" if base else f"{'-':>9}"
             print(f"{r['backend']:<20} {r['median_s']:>9.3f} {r['warmup_s']:>10.2f} {r['peak_mb']:>9.0f} "
                   f"{r['gflops']:>8.1f} {ratio}")
     if args.json:

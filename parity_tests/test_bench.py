@@ -34,3 +34,14 @@ def test_bench_measures_one_backend_and_writes_json(tmp_path, capsys):
 def test_bench_refuses_unknown_backends(capsys):
     assert main(["bench", "--backends", "torch-eager,tensorflow"]) == 2
     assert "unknown backend(s) tensorflow" in capsys.readouterr().err
+
+
+def test_bench_times_a_training_step_in_each_framework(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--sizes", "16x16", "--backends", "torch-train,mindspore-train", "--repeats", "1", "--json",
+            str(out)]
+    assert main(argv) == 0
+    rows = {row["backend"]: row for row in json.loads(out.read_text())["results"]}
+    assert sorted(rows) == ["mindspore-train", "torch-train"], rows
+    assert all(row["task"] == "train-step" and row["median_s"] > 0 and row["gflops"] > 0 for row in rows.values())
+    assert rows["torch-train"]["speedup_vs_torch_train"] == 1.0
