@@ -19,6 +19,8 @@ COMMAND_MODULES = (
     "jcrnet_kit.mutants",
     "jcrnet_kit.train",
     "jcrnet_kit.apimap",
+    "jcrnet_kit.enhance",
+    "jcrnet_kit.evaluate",
 )
 
 

@@ -33,20 +33,11 @@ class Pair:
 
 
 def read_rgb(path: Path) -> np.ndarray:
-    """An image file as H x W x 3 float32 in [0, 1] (grayscale repeated, alpha dropped, 16-bit scaled)."""
-    from PIL import Image, ImageOps, UnidentifiedImageError
+    """An image file as H x W x 3 float32 in [0, 1], upright (grayscale repeated, alpha dropped, 16-bit at full
+    depth); ``KitError`` naming the file if it cannot be read."""
+    from jcrnet_kit.imageio import read_picture
 
-    try:
-        with Image.open(path) as image:
-            image = ImageOps.exif_transpose(image)
-            array = np.asarray(image)
-    except (UnidentifiedImageError, OSError, SyntaxError) as error:
-        raise KitError(f"{path}: not a readable image ({error.__class__.__name__})") from None
-    scale = 65535.0 if array.dtype == np.uint16 or array.max(initial=0) > 255 else 255.0
-    array = array.astype(np.float32) / scale
-    if array.ndim == 2:
-        array = np.repeat(array[..., None], 3, axis=2)
-    return np.ascontiguousarray(array[..., :3])
+    return read_picture(path).rgb
 
 
 def _images(folder: Path) -> dict:

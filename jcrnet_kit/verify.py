@@ -47,20 +47,6 @@ def add_parser(subparsers) -> None:
     p.set_defaults(func=run)
 
 
-def _load_weights(path: Path, preset: Optional[str]) -> Tuple[dict, str, str]:
-    """(float32 torch-named state, preset, description) from any file the converter reads."""
-    import convert
-    from jcrnet_spec import architecture, mindspore_to_torch
-
-    weights = convert.load_weights(path, preset or "auto")
-    tensors = weights.tensors
-    if weights.naming == "mindspore":
-        tensors = mindspore_to_torch(tensors, architecture(weights.preset))
-    state = {k: (np.asarray(v, np.float32) if np.asarray(v).dtype.kind == "f" else np.asarray(v))
-             for k, v in tensors.items()}
-    return state, weights.preset, f"{path.name} ({weights.describe()})"
-
-
 def _input_image(args) -> Tuple[np.ndarray, str]:
     from jcrnet_kit.sample import low_light_sample, parse_size
 
@@ -87,11 +73,12 @@ def run(args: argparse.Namespace) -> int:
     from jcrnet_spec import architecture, seeded_weights
 
     from jcrnet_kit.defaults import DEFAULT_WEIGHTS
+    from jcrnet_kit.runner import load_torch_state
 
     shipped = (args.weights is None and not args.seeded and args.preset in (None, DEFAULT_PRESET)
                and DEFAULT_WEIGHTS.is_file())
     if args.weights is not None or shipped:
-        state, preset, weights_text = _load_weights(args.weights or DEFAULT_WEIGHTS, args.preset)
+        state, preset, weights_text = load_torch_state(args.weights or DEFAULT_WEIGHTS, args.preset)
     else:
         preset = args.preset or DEFAULT_PRESET
         state, weights_text = seeded_weights(architecture(preset), args.seed), f"seeded weights (seed {args.seed})"
