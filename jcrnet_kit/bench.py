@@ -211,6 +211,15 @@ def _measure(backend: str, size: str, args: argparse.Namespace) -> Dict:
     done = subprocess.run(command, capture_output=True, text=True)
     lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
     if done.returncode != 0 or not lines:
-        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
-        return {"backend": backend, "size": size, "error": last[:200]}
+        return {"backend": backend, "size": size, "error": _failure(done.returncode, done.stderr)}
     return json.loads(lines[-1])
+
+
+def _failure(returncode: int, stderr: str) -> str:
+    """One line on why a worker gave no result: the signal that killed it, else its last error line (MindSpore's
+    ``[WARNING]`` log lines skipped)."""
+    if returncode < 0:
+        why = " (the kernel's out-of-memory killer, most likely)" if returncode == -9 else ""
+        return f"worker killed by signal {-returncode}{why}"
+    lines = [line for line in stderr.strip().splitlines() if line.strip() and not line.startswith("[WARNING]")]
+    return (lines or [f"worker exited {returncode} with no output"])[-1][:200]

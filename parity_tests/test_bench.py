@@ -45,3 +45,11 @@ def test_bench_times_a_training_step_in_each_framework(tmp_path, capsys):
     assert sorted(rows) == ["mindspore-train", "torch-train"], rows
     assert all(row["task"] == "train-step" and row["median_s"] > 0 and row["gflops"] > 0 for row in rows.values())
     assert rows["torch-train"]["speedup_vs_torch_train"] == 1.0
+
+
+def test_a_killed_worker_is_reported_as_such():
+    from jcrnet_kit.bench import _failure
+
+    assert _failure(-9, "[WARNING] ME(1) something") == \
+        "worker killed by signal 9 (the kernel's out-of-memory killer, most likely)"
+    assert _failure(1, "Traceback\nRuntimeError: boom\n[WARNING] ME(1) late log line") == "RuntimeError: boom"
