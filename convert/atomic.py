@@ -72,3 +72,9 @@ def atomic_output(dst: Path, force: bool = False) -> Iterator[Path]:
     finally:
         with contextlib.suppress(FileNotFoundError):
             tmp.unlink()
+
+
+def write_text(dst: Path, text: str, force: bool = True) -> None:
+    """Write ``text`` to ``dst`` atomically (reports and logs: overwritten by default)."""
+    with atomic_output(dst, force) as tmp:
+        tmp.write_text(text)

@@ -664,6 +664,8 @@ def run(args: argparse.Namespace) -> int:
     if args.out is None:
         sys.stdout.write(text)
     else:
-        args.out.write_text(text)
+        from convert.atomic import write_text
+
+        write_text(args.out, text)
         print(f"wrote {args.out}")
     return 0

@@ -197,10 +197,9 @@ def run(args: argparse.Namespace) -> int:
                   f"{r['gflops']:>8.1f} {ratio}")
     if args.json:
         report = {"preset": args.preset, "machine_peak_gflops": peak, "repeats": args.repeats, "results": results}
-        fd, tmp = tempfile.mkstemp(dir=args.json.parent if str(args.json.parent) else ".", suffix=".tmp")
-        with os.fdopen(fd, "w") as f:
-            json.dump(report, f, indent=2)
-        os.replace(tmp, args.json)
+        from convert.atomic import write_text
+
+        write_text(args.json, json.dumps(report, indent=2))
         print(f"\nwrote {args.json}")
     return 0
 

@@ -110,5 +110,7 @@ def run(args: argparse.Namespace) -> int:
     if args.json is not None:
         report = {"data": data_text, "framework": args.framework, "preset": preset, "weights": weights_text,
                   "convention": CONVENTION, "count": len(rows), "mean": mean, "images": rows}
-        args.json.write_text(json.dumps(report, indent=2) + "\n")
+        from convert.atomic import write_text
+
+        write_text(args.json, json.dumps(report, indent=2) + "\n")
     return 0

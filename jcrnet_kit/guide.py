@@ -194,7 +194,9 @@ def main(argv: List[str]) -> int:
     text = path.read_text()
     fresh = refresh(text)
     if fresh != text:
-        path.write_text(fresh)
+        from convert.atomic import write_text
+
+        write_text(path, fresh)
         print(f"refreshed {', '.join(regions(text))} in {path}")
     else:
         print(f"{path} is current")

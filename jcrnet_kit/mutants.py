@@ -487,7 +487,9 @@ def run(args: argparse.Namespace) -> int:
     print(f"{caught}/{len(rows)} mutants caught")
     if args.json is not None:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({"total": len(rows), "caught": caught, "suite": list(SUITE),
+        from convert.atomic import write_text
+
+        write_text(args.json, json.dumps({"total": len(rows), "caught": caught, "suite": list(SUITE),
                                          "mutants": rows}, indent=2))
         print(f"wrote {args.json}")
     return 0 if caught == len(rows) else 1

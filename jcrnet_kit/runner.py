@@ -46,8 +46,8 @@ def load_torch_state(path: Path, preset: Optional[str] = None) -> Tuple[Dict[str
     tensors = weights.tensors
     if weights.naming == "mindspore":
         tensors = mindspore_to_torch(tensors, architecture(weights.preset))
-    state = {k: np.asarray(v, np.float32) if np.asarray(v).dtype.kind == "f" else np.asarray(v)
-             for k, v in tensors.items()}
+    state = {k: np.asarray(v, np.float32) if np.asarray(v).dtype.kind == "f" or np.asarray(v).dtype.name == "bfloat16"
+             else np.asarray(v) for k, v in tensors.items()}
     return state, weights.preset, f"{Path(path).name} ({weights.describe()})"
 
 

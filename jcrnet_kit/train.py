@@ -164,20 +164,13 @@ def even_crop(image: np.ndarray) -> np.ndarray:
 
 def initial_weights(init: Optional[Path], preset: Optional[str], seed: int) -> Tuple[Dict[str, np.ndarray], str, str]:
     """(torch-named float state, preset, description) from ``--init`` (any file the converter reads) or the seed."""
-    from jcrnet_spec import architecture, mindspore_to_torch, seeded_weights
+    from jcrnet_kit.runner import load_torch_state
+    from jcrnet_spec import architecture, seeded_weights
 
     if init is None:
         preset = preset or DEFAULTS["preset"]
         return seeded_weights(architecture(preset), seed), preset, f"seeded weights (seed {seed})"
-    import convert
-
-    weights = convert.load_weights(init, preset or "auto")
-    tensors = weights.tensors
-    if weights.naming == "mindspore":
-        tensors = mindspore_to_torch(tensors, architecture(weights.preset))
-    state = {k: v.astype(np.float32) if v.dtype.kind == "f" or v.dtype.name == "bfloat16" else v
-             for k, v in tensors.items()}
-    return state, weights.preset, f"{init} ({weights.naming} naming)"
+    return load_torch_state(init, preset)
 
 
 def checkpoint_stem(out: Path, step: int) -> Path:
@@ -218,10 +211,9 @@ def existing_checkpoints(out: Path, after: int) -> List[str]:
 
 
 def write_json(path: Path, payload: dict, force: bool = True) -> None:
-    from convert.atomic import atomic_output
+    from convert.atomic import write_text
 
-    with atomic_output(path, force) as tmp:
-        tmp.write_text(json.dumps(payload, indent=1) + "\n")
+    write_text(path, json.dumps(payload, indent=1) + "\n", force)
 
 
 # ---------------------------------------------------------------- framework back-ends

@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import tempfile
 from pathlib import Path
 from typing import Optional, Tuple
 
@@ -187,11 +185,10 @@ def print_training(training) -> None:
 
 
 def _write_text(path: Path, text: str) -> None:
+    from convert.atomic import write_text
+
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".tmp")
-    with os.fdopen(fd, "w") as f:
-        f.write(text)
-    os.replace(tmp, path)
+    write_text(path, text)
 
 
 def write_outputs(out: Path, low, torch_enhanced, ms_enhanced, report: dict) -> None:
