@@ -25,7 +25,7 @@ lint: setup
 
 docs: setup
 	$(BIN)/jcrnet api-map --out docs/API_MAPPING.md
-	$(BIN)/python -m jcrnet_kit.guide docs/PORTING_GUIDE.md
+	$(BIN)/python -m jcrnet_kit.docs.regions
 
 clean:
 	rm -rf $(VENV) out .pytest_cache

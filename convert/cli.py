@@ -33,9 +33,12 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="key naming of a .safetensors destination (default: the source's)")
     parser.add_argument("--onnx-from", choices=["auto", "torch", "mindspore"], default="auto",
                         help="implementation that exports an .onnx destination (default: the source's framework)")
+    from jcrnet_kit.parity.tolerances import CONVERTED_WEIGHTS, ONNX_EXPORT
+
     parser.add_argument("--verify", action="store_true",
-                        help="run source and converted weights on a seeded input before keeping the result; fail "
-                             "above max |diff| 1e-5 (1e-4 for ONNX, run in onnxruntime)")
+                        help=f"run source and converted weights on a seeded input before keeping the result; fail "
+                             f"above max |diff| {CONVERTED_WEIGHTS.atol:g} ({ONNX_EXPORT.atol:g} for ONNX, run in "
+                             f"onnxruntime)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing DST")
     parser.add_argument("--allow-nonfinite", action="store_true",
                         help="convert tensors that hold NaN or Inf instead of refusing them")

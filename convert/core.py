@@ -10,7 +10,7 @@ from typing import Dict, List, Optional
 from convert.atomic import atomic_output, check_destination
 from convert.dtypes import TARGET_DTYPES, cast_floating, describe_dtypes, is_floating
 from convert.errors import ConversionError, VerificationError
-from convert.verify import Check
+from convert.equivalence import OutputCheck
 from convert.weights import (
     AUTO, FORMAT_NAMINGS, PathLike, Weights, file_format, framework_only_values, load, load_weights,
     nonfinite_tensors, rename,
@@ -30,7 +30,7 @@ class Report:
     source: str
     destination: str
     notes: List[str] = field(default_factory=list)
-    checks: List[Check] = field(default_factory=list)
+    checks: List[OutputCheck] = field(default_factory=list)
     seconds: Dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> List[str]:
@@ -102,7 +102,7 @@ def _read_back(written: Weights, path: Path, dst: Path) -> Weights:
     return back
 
 
-def _finish_verification(checks: List[Check], dst: Path) -> None:
+def _finish_verification(checks: List[OutputCheck], dst: Path) -> None:
     failed = [c for c in checks if not c.passed]
     if failed:
         worst = max(failed, key=lambda c: c.max_abs)
@@ -191,13 +191,13 @@ def convert(src: PathLike, dst: PathLike, *, preset: str = AUTO, dtype: Optional
     result = _prepare(source, src, dst_fmt, naming, dtype, notes)
     seconds["convert"] = time.perf_counter() - start
 
-    checks: List[Check] = []
+    checks: List[OutputCheck] = []
     with atomic_output(dst, force) as tmp:
         start = time.perf_counter()
         _write(result, dst_fmt, tmp)
         seconds["write"] = time.perf_counter() - start
         if verify:
-            from convert.verify import verify_weights
+            from convert.equivalence import verify_weights
 
             start = time.perf_counter()
             checks = verify_weights(source, _read_back(result, tmp, dst), dtype)
@@ -218,12 +218,12 @@ def _convert_to_onnx(src: Path, dst: Path, source: Weights, notes: List[str], se
     if narrow:
         notes.append(f"the ONNX graph runs in float32; weights cast from {', '.join(narrow)}")
     tensors = cast_floating(renamed.tensors, "float32")
-    checks: List[Check] = []
+    checks: List[OutputCheck] = []
     with atomic_output(dst, force) as tmp:
         metadata = export_onnx(tensors, source.preset, exporter, tmp, kit_version())
         seconds["export"] = time.perf_counter() - start
         if verify:
-            from convert.verify import verify_onnx
+            from convert.equivalence import verify_onnx
 
             start = time.perf_counter()
             checks = verify_onnx(source, tmp, exporter)

@@ -14,6 +14,7 @@ import numpy as np
 
 from convert.dtypes import as_ml_dtypes
 from convert.errors import ConversionError
+from jcrnet_spec.errors import first_line
 from convert.sniff import sniff
 
 
@@ -38,7 +39,7 @@ def read_ckpt(path: Path) -> Tuple[Dict[str, np.ndarray], List[str]]:
     except Exception as error:  # MindSpore raises ValueError or RuntimeError for damaged files; report any in one line
         found = sniff(path)
         hint = f"; the file is {found}" if found else ""
-        detail = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        detail = first_line(error)
         detail = "" if detail.startswith("Failed to read the checkpoint file") else f" ({detail})"
         raise ConversionError(path, f"is not a readable MindSpore checkpoint, it may be corrupt or truncated"
                                     f"{detail}{hint}") from None

@@ -21,6 +21,7 @@ from typing import Dict, Mapping
 import numpy as np
 
 from convert.errors import ConversionError
+from jcrnet_spec.errors import first_line
 from jcrnet_spec import OUTPUTS
 
 INPUT_NAME = "image"
@@ -35,7 +36,7 @@ def _export_torch(tensors: Mapping[str, np.ndarray], preset: str, file_name: Pat
 
     import torch_reference
 
-    model = torch_reference.load_numpy_state(torch_reference.build_jcrnet(preset), tensors, preset).eval()
+    model = torch_reference.build_jcrnet(preset, weights=tensors).eval()
     dims = {0: "N", 2: "H", 3: "W"}
     with warnings.catch_warnings(), torch.no_grad():
         warnings.simplefilter("ignore")  # TracerWarnings from the input-shape check, the exporter's deprecation note
@@ -51,7 +52,7 @@ def _export_mindspore(tensors: Mapping[str, np.ndarray], preset: str, file_name:
     import mindspore_impl
     from mindspore_impl.compat import export_onnx
 
-    net = mindspore_impl.load_numpy_params(mindspore_impl.build_jcrnet(preset), tensors, preset)
+    net = mindspore_impl.build_jcrnet(preset, weights=tensors)
     net.set_train(False)
     export_onnx(net, ms.Tensor(np.zeros(TRACE_SHAPE, np.float32)), str(file_name))
 
@@ -104,8 +105,7 @@ def export_onnx(tensors: Mapping[str, np.ndarray], preset: str, exporter: str, p
         try:
             (_export_torch if exporter == "torch" else _export_mindspore)(tensors, preset, raw)
         except Exception as error:  # an exporter failure is reported, never a traceback
-            first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
-            raise ConversionError(path, f"the {exporter} ONNX exporter failed: {first}") from None
+            raise ConversionError(path, f"the {exporter} ONNX exporter failed: {first_line(error)}") from None
         model = onnx.load(str(raw))
     if exporter == "mindspore":
         model = repair_mindspore_onnx(model)

@@ -14,6 +14,7 @@ import numpy as np
 
 from convert.dtypes import from_torch, to_torch
 from convert.errors import ConversionError
+from jcrnet_spec.errors import first_line
 from convert.sniff import sniff
 
 NAMING_KEY = "jcrnet.naming"
@@ -41,7 +42,7 @@ def read_safetensors(path: Path) -> Tuple[Dict[str, np.ndarray], Dict[str, str],
         found = sniff(path)
         hint = f"; the file is {found}" if found and found != "a safetensors file" else ""
         raise ConversionError(path, f"is not a readable safetensors file, it may be corrupt or truncated "
-                                    f"({str(error).splitlines()[0]}){hint}") from None
+                                    f"({first_line(error)}){hint}") from None
     if not tensors:
         raise ConversionError(path, "holds no tensors")
     return tensors, metadata, []

@@ -17,6 +17,7 @@ import numpy as np
 
 from convert.dtypes import from_torch, to_torch
 from convert.errors import ConversionError
+from jcrnet_spec.errors import first_line
 from convert.sniff import PICKLE_PROTO, ZIP_MAGIC, sniff
 
 #: Keys under which training scripts nest a state_dict, tried in this order.
@@ -56,7 +57,7 @@ def _load(path: Path):
                                         f"of tensors, model.state_dict(), loads safely)") from None
         raise ConversionError(path, f"is corrupt or truncated (unpickling failed: {error})") from None
     except Exception as error:  # whatever a damaged archive or pickle raises, it is reported in one line
-        detail = str(error).strip().splitlines()[0].split(". ")[0] if str(error).strip() else type(error).__name__
+        detail = first_line(error).split(". ")[0]
         raise ConversionError(path, f"is corrupt or truncated (torch.load: {detail})") from None
 
 

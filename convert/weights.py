@@ -7,15 +7,15 @@ spec's layouts (torch and MindSpore naming, each preset), and names are mapped b
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Tuple, Union
+from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, Union
 
 import numpy as np
 
 from convert.dtypes import describe_dtypes, is_floating, unsupported_dtypes
 from convert.errors import ConversionError
 from jcrnet_spec import (
-    NAMINGS, PRESETS, KeyMismatchError, LayoutMatch, architecture, layout_keys, match_layouts, mindspore_to_torch,
-    param_table, preset_differences, torch_to_mindspore,
+    DEFAULT_PRESET, NAMINGS, PRESETS, Architecture, KeyMismatchError, LayoutMatch, architecture, assemble, layout_keys,
+    match_layouts, mindspore_to_torch, param_table, preset_differences, torch_to_mindspore,
 )
 from jcrnet_spec.layers import MINDSPORE_ONLY_STAT, TORCH_ONLY_COUNTER
 
@@ -79,16 +79,18 @@ def _refuse_cross_preset(path: Path, held: str, wanted: str, naming: str) -> Con
                                  f"({changes})")
 
 
-def resolve_layout(tensors: Dict[str, np.ndarray], path: Path, fmt: str, declared_naming: Optional[str] = None,
+def resolve_layout(tensors: Mapping[str, np.ndarray], path: Optional[Path], fmt: Optional[str],
+                   declared_naming: Optional[str] = None,
                    declared_preset: Optional[str] = None, requested_preset: str = AUTO) -> LayoutMatch:
     """The (naming, preset) whose exact key layout ``tensors`` has, or one ``ConversionError`` saying why none fits.
 
-    ``fmt`` limits the namings (a ``.pth`` holds torch naming); ``declared_*`` is what a file's metadata records;
-    ``requested_preset`` is what the caller asks for ("auto": whatever the file holds). Weights never change preset.
+    ``fmt`` limits the namings (a ``.pth`` holds torch naming; None: any naming); ``declared_*`` is what a file's
+    metadata records; ``requested_preset`` is what the caller asks for ("auto": whatever the file holds). Weights never
+    change preset.
     """
     if requested_preset != AUTO and requested_preset not in PRESETS:
         raise ConversionError(None, f"unknown preset {requested_preset!r}; choose auto or one of {', '.join(PRESETS)}")
-    namings = (declared_naming,) if declared_naming else FORMAT_NAMINGS[fmt]
+    namings = (declared_naming,) if declared_naming else (FORMAT_NAMINGS[fmt] if fmt else NAMINGS)
     every = match_layouts(tensors, NAMINGS)
     exact = next((m for m in every if m.exact), None)
     if exact is not None and exact.naming not in namings:
@@ -130,6 +132,51 @@ def load(path: PathLike, preset: str = AUTO) -> Tuple[Weights, List[str]]:
 def load_weights(path: PathLike, preset: str = AUTO) -> Weights:
     """Read a weights file strictly: ``(tensors, naming, preset)``; raises ``ConversionError`` (one line)."""
     return load(path, preset)[0]
+
+
+#: What a model builder takes as weights: a file path, loaded ``Weights``, or a mapping of arrays in either naming.
+WeightsSource = Union[str, Path, Weights, Mapping[str, np.ndarray]]
+
+
+def resolve_weights(source: WeightsSource, preset: Optional[str] = None) -> Weights:
+    """``source`` as ``Weights``: a path is read with ``load_weights``; a mapping's naming and preset are detected from
+    its exact key set (``preset``, if given, is what it must hold). ``ConversionError`` (one line) otherwise."""
+    if isinstance(source, Weights):
+        if preset not in (None, AUTO) and source.preset != preset:
+            raise _refuse_cross_preset(None, source.preset, preset, source.naming)
+        return source
+    if isinstance(source, (str, Path)):
+        return load_weights(source, preset or AUTO)
+    if not isinstance(source, Mapping):
+        raise ConversionError(None, f"weights must be a file path or a mapping of arrays, not a "
+                                    f"{type(source).__name__}")
+    tensors = {str(k): np.asarray(v) for k, v in source.items()}
+    match = resolve_layout(tensors, None, None, requested_preset=preset or AUTO)
+    return Weights({key: tensors[key] for key, _ in layout_keys(architecture(match.preset), match.naming)},
+                   match.naming, match.preset)
+
+
+def weights_for_model(source: WeightsSource, naming: str, preset: Optional[str] = None) -> Weights:
+    """The weights a model of ``naming``'s framework loads: resolved, renamed to ``naming``, floating tensors widened
+    (or narrowed) to float32, the model's dtype."""
+    from convert.dtypes import cast_floating
+
+    weights = rename(resolve_weights(source, preset), naming)
+    return Weights(cast_floating(weights.tensors, "float32"), weights.naming, weights.preset)
+
+
+def build_model(preset: Union[str, Architecture, None], weights: Optional[WeightsSource], naming: str,
+                make_leaf: Callable, make_block: Callable, load: Callable):
+    """The one model builder behind both ``build_jcrnet``: the architecture (``preset`` as a name or an
+    ``Architecture``, else the weights', else the default preset) assembled from ``naming``'s framework factories, then
+    ``load(model, tensors)`` with the weights renamed to ``naming`` and cast to float32. A preset that contradicts the
+    weights is refused; the model remembers its ``spec`` and ``preset``."""
+    arch = preset if isinstance(preset, Architecture) else None
+    loaded = None if weights is None else weights_for_model(weights, naming, arch.preset.name if arch else preset)
+    arch = arch or architecture(loaded.preset if loaded else preset or DEFAULT_PRESET)
+    model = assemble(arch, make_leaf, make_block)
+    model.spec, model.preset = arch, arch.preset.name
+    return model if loaded is None else load(model, loaded.tensors)
 
 
 def framework_only_values(weights: Weights, naming: str) -> List[str]:

@@ -1,5 +1,10 @@
-"""The ``jcrnet`` command. Each subcommand lives in its own module with ``add_parser(subparsers)`` that registers
-it and sets ``func`` (Namespace -> exit code); frameworks are imported when a command runs, not at start-up."""
+"""The ``jcrnet`` command. Each subcommand is one module of ``jcrnet_kit.commands`` (``convert``: ``convert.cli``);
+frameworks are imported when a command runs, not at start-up.
+
+A user error (``jcrnet_spec.UserError``: a bad file, flag or image) is printed as one line and the command exits with
+its ``exit_code`` (2, or 1 for a failed verification); Ctrl-C exits 130 with one line; anything else is a bug in the
+kit and keeps its traceback (exit 1).
+"""
 
 from __future__ import annotations
 
@@ -9,19 +14,8 @@ import sys
 from typing import List, Optional
 
 from jcrnet_kit import __version__
-from jcrnet_kit.errors import KitError
-from jcrnet_spec import KeyMismatchError
-
-COMMAND_MODULES = (
-    "jcrnet_kit.verify",
-    "convert.cli",
-    "jcrnet_kit.bench",
-    "jcrnet_kit.mutants",
-    "jcrnet_kit.train",
-    "jcrnet_kit.apimap",
-    "jcrnet_kit.enhance",
-    "jcrnet_kit.evaluate",
-)
+from jcrnet_kit.commands import COMMAND_MODULES
+from jcrnet_spec.errors import UserError, render
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -37,10 +31,12 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args) or 0)
-    except (KitError, KeyMismatchError, ValueError, OSError) as error:
-        message = " ".join(str(error).split())
-        print(f"jcrnet {args.command}: error: {message}", file=sys.stderr)
-        return 2
+    except UserError as error:
+        print(render(f"jcrnet {args.command}", error), file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"jcrnet {args.command}: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":

@@ -1,5 +1,7 @@
-"""The error every command turns into one line on stderr and a non-zero exit."""
+"""The kit's user error: a ``jcrnet_spec.UserError`` raised by the kit's own libraries and commands."""
+
+from jcrnet_spec.errors import UserError
 
 
-class KitError(Exception):
-    """A user-facing failure: the message is one line that names the file or setting and the problem."""
+class KitError(UserError):
+    """A user-facing failure of a kit command: one line that names the file or setting and the problem."""

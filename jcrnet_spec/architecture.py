@@ -8,8 +8,10 @@ whose constructor adds the children in this order and whose forward pass is the 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Dict, Iterator, Optional, Tuple, Union
 
+from jcrnet_spec.errors import UnknownChoiceError
 from jcrnet_spec.layers import (
     BatchNorm2d, Conv2d, ConvTranspose2d, GlobalAvgPool, InstanceNorm2d, Leaf, LeakyReLU, Linear, PReLU, ReLU,
     Sigmoid, StepSize,
@@ -310,10 +312,12 @@ class Architecture:
         return {path: leaf.value for path, leaf in self.leaves() if isinstance(leaf, StepSize) and not leaf.learnable}
 
 
+@cache
 def architecture(preset: str = DEFAULT_PRESET) -> Architecture:
-    """The spec of JCRNet for a preset name (``published`` or ``torch-defaults``)."""
+    """The spec of JCRNet for a preset name (``published`` or ``torch-defaults``); built once per process (call
+    ``architecture.cache_clear()`` after changing a module constant such as ``UNET_SLOPE``)."""
     if preset not in PRESETS:
-        raise ValueError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
+        raise UnknownChoiceError(f"unknown preset {preset!r}; choose one of {', '.join(PRESETS)}")
     p = PRESETS[preset]
     return Architecture(p, _root(p))
 

@@ -12,6 +12,7 @@ from typing import Dict, List, Mapping, Optional, Sequence, Tuple
 import numpy as np
 
 from jcrnet_spec.architecture import PRESETS, Architecture, Block, architecture
+from jcrnet_spec.errors import UnknownChoiceError, UserError
 from jcrnet_spec.layers import (
     MINDSPORE_ONLY_STAT, MINDSPORE_ORDER, TORCH_ONLY_COUNTER, ParamRule, Shape,
 )
@@ -77,7 +78,7 @@ def mindspore_keys(arch: Architecture) -> List[Tuple[str, Shape]]:
     return keys
 
 
-class KeyMismatchError(ValueError):
+class KeyMismatchError(UserError, ValueError):
     """Raised when a set of tensors does not match the expected names and shapes; lists every problem."""
 
     def __init__(self, what: str, missing: Sequence[str], unexpected: Sequence[str],
@@ -128,7 +129,7 @@ def layout_keys(arch: Architecture, naming: str) -> List[Tuple[str, Shape]]:
         return torch_keys(arch)
     if naming == "mindspore":
         return mindspore_keys(arch)
-    raise ValueError(f"unknown naming {naming!r}; choose one of {', '.join(NAMINGS)}")
+    raise UnknownChoiceError(f"unknown naming {naming!r}; choose one of {', '.join(NAMINGS)}")
 
 
 @dataclass(frozen=True)

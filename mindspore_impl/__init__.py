@@ -2,52 +2,45 @@
 
 >>> from mindspore_impl import build_jcrnet, configure
 >>> configure(device="CPU", mode="graph")  # or $JCRNET_DEVICE / $JCRNET_MS_MODE
->>> net = build_jcrnet(preset="published")
+>>> net = build_jcrnet(weights="jcrnet.pth")  # any file `jcrnet convert` reads; preset from the file
 >>> net.set_train(False)
 >>> enhanced, stage1 = net(images)  # N x 3 x H x W in [0, 1], even H and W
 """
 
 from __future__ import annotations
 
-from typing import Dict, Mapping, Optional
+from typing import TYPE_CHECKING, Dict, Mapping, Optional, Union
 
 import mindspore as ms
 import numpy as np
 
-from jcrnet_spec import DEFAULT_PRESET, architecture, assemble, check_keys, mindspore_keys
+from convert.weights import build_model
+from jcrnet_spec import Architecture, check_keys, mindspore_keys
 from mindspore_impl.blocks import JCRNet, make_block
-from mindspore_impl.compat import DEVICE_ENV, MODE_ENV, configure, get_mode, set_mode
+from mindspore_impl.compat import DEVICE_ENV, MODE_ENV, configure, configure_once, get_mode, set_mode
 from mindspore_impl.layers import make_leaf
 
+if TYPE_CHECKING:
+    from convert.weights import WeightsSource
+
 __all__ = [
-    "DEVICE_ENV", "MODE_ENV", "JCRNet", "build_jcrnet", "configure", "get_mode", "load_numpy_params",
-    "numpy_params", "set_mode",
+    "DEVICE_ENV", "MODE_ENV", "JCRNet", "build_jcrnet", "configure", "configure_once", "get_mode",
+    "load_numpy_params", "numpy_params", "set_mode",
 ]
 
 
-def build_jcrnet(preset: str = DEFAULT_PRESET) -> JCRNet:
-    """A new JCRNet (``mindspore.nn.Cell``) of the named preset, with MindSpore's default initialisation.
+def build_jcrnet(preset: Union[str, Architecture, None] = None, weights: Optional[WeightsSource] = None) -> JCRNet:
+    """The MindSpore ``nn.Cell`` of JCRNet, in inference mode like every new Cell (``set_train(True)`` to train).
 
-    Configures MindSpore's device and mode from the environment first if ``configure`` was not called.
-    """
+    Arguments as ``torch_reference.build_jcrnet`` takes them (``convert.weights.build_model`` builds both). Configures
+    MindSpore's device and mode from the environment first if ``configure`` was not called."""
     configure_once()
-    net = assemble(architecture(preset), make_leaf, make_block)
-    net.preset = preset
-    return net
+    return build_model(preset, weights, "mindspore", make_leaf, make_block, load_numpy_params)
 
 
-def configure_once() -> None:
-    from mindspore_impl import compat
-
-    if compat._configured_device is None:
-        configure()
-
-
-def load_numpy_params(net: JCRNet, params: Mapping[str, np.ndarray], preset: Optional[str] = None) -> JCRNet:
-    """Load MindSpore-named arrays into ``net`` strictly (every key, every shape; the preset
-    defaults to the one the model was built with); returns the net."""
-    preset = preset or net.preset
-    check_keys(params, mindspore_keys(architecture(preset)), f"MindSpore weights for preset {preset!r}")
+def load_numpy_params(net: JCRNet, params: Mapping[str, np.ndarray]) -> JCRNet:
+    """Load MindSpore-named arrays into ``net`` strictly (every key and shape of the net's preset); returns it."""
+    check_keys(params, mindspore_keys(net.spec), f"MindSpore weights for preset {net.preset!r}")
     not_loaded, unused = ms.load_param_into_net(
         net, {k: ms.Parameter(ms.Tensor(np.ascontiguousarray(v)), name=k) for k, v in params.items()},
         strict_load=True,

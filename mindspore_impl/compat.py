@@ -47,6 +47,12 @@ def configure(device: Optional[str] = None, mode: Optional[str] = None) -> str:
     return target
 
 
+def configure_once() -> None:
+    """``configure()`` from the environment, unless this process already chose a device."""
+    if _configured_device is None:
+        configure()
+
+
 def leaky_relu(x, slope: float):
     """LeakyReLU with torch's gradient at exactly 0 (``slope``, the left side).
 

@@ -1,8 +1,8 @@
 """Numerics pinned for every test: torch imported before MindSpore, fixed seeds, CPU unless $JCRNET_DEVICE says
 otherwise, PyNative unless a test switches to Graph, models in eval mode, weights copied through the spec.
 
-With $JCRNET_MUTANT set to a name from ``jcrnet_kit.mutants.CATALOGUE``, that porting bug is applied to the MindSpore
-side (or the conversion) for the whole session; ``jcrnet mutants`` uses this to see which tests catch it."""
+With $JCRNET_MUTANT set to a name from ``jcrnet_kit.mutants.catalogue.CATALOGUE``, that porting bug is applied to the
+MindSpore side (or the conversion) for the whole session; ``jcrnet mutants`` uses this to see which tests catch it."""
 
 from __future__ import annotations
 
@@ -17,8 +17,9 @@ import numpy as np
 import pytest
 
 import mindspore_impl
-from jcrnet_kit.mutants import MUTANT_ENV, activate
-from jcrnet_kit.pair import ModelPair, build_pair, seeded_input
+from jcrnet_kit.images.sample import seeded_input
+from jcrnet_kit.mutants.catalogue import MUTANT_ENV, activate
+from jcrnet_kit.parity.pair import ModelPair, build_pair
 from jcrnet_spec import architecture
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -59,7 +60,7 @@ def model_pair(preset: str) -> ModelPair:
 @cache
 def layer_inputs(preset: str) -> Dict[str, Tuple[np.ndarray, ...]]:
     """What every spec layer receives inside the whole torch model (seeded weights) on a seeded batch."""
-    from jcrnet_kit.hooks import record_torch
+    from jcrnet_kit.parity.hooks import record_torch
 
     recorder = record_torch(architecture(preset), model_pair(preset).torch_model, seeded_input(LAYER_INPUT_SHAPE),
                             keep_inputs=True, keep_outputs=False)

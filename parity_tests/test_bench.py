@@ -48,7 +48,7 @@ def test_bench_times_a_training_step_in_each_framework(tmp_path, capsys):
 
 
 def test_a_killed_worker_is_reported_as_such():
-    from jcrnet_kit.bench import _failure
+    from jcrnet_kit.perf.runs import failure as _failure
 
     assert _failure(-9, "[WARNING] ME(1) something") == \
         "worker killed by signal 9 (the kernel's out-of-memory killer, most likely)"

@@ -16,7 +16,7 @@ import mindspore as ms
 import torch_reference
 from conftest import MS_LAYOUT, model_pair, read_key_list
 from convert.cli import add_parser, main
-from jcrnet_kit.pair import seeded_input
+from jcrnet_kit.images.sample import seeded_input
 from jcrnet_spec import architecture, layout_keys, torch_keys
 
 SMALL = (1, 3, 16, 24)
@@ -199,7 +199,7 @@ def test_save_weights_writes_in_memory_weights(tmp_path):
 
 @pytest.fixture
 def small_verification(monkeypatch):
-    monkeypatch.setattr("convert.verify.WEIGHTS_SHAPES", (SMALL,))
+    monkeypatch.setattr("convert.equivalence.WEIGHTS_SHAPES", (SMALL,))
 
 
 def test_cli_verify_runs_both_implementations(capsys, tmp_path, small_verification):
@@ -212,7 +212,9 @@ def test_cli_verify_runs_both_implementations(capsys, tmp_path, small_verificati
 
 
 def test_cli_verify_failure_writes_nothing(capsys, tmp_path, small_verification, monkeypatch):
-    monkeypatch.setattr("convert.verify.WEIGHTS_ATOL", -1.0)  # an impossible budget
+    from jcrnet_kit.parity.tolerances import AbsoluteBound
+
+    monkeypatch.setattr("convert.equivalence.CONVERTED_WEIGHTS", AbsoluteBound(-1.0, "an impossible budget"))
     src = write_pth("published", tmp_path / "a.pth")
     assert main([str(src), str(tmp_path / "b.safetensors"), "--verify"]) == 1
     err = capsys.readouterr().err

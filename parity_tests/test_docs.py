@@ -14,8 +14,9 @@ import pytest
 
 import mindspore as ms
 import torch  # noqa: F401  (conftest imports it first; named here for the reader)
-from jcrnet_kit import apimap, guide
-from jcrnet_kit.mutants import CATALOGUE
+from jcrnet_kit.docs import api_map, budgets, guide, introspect, regions, topics
+from jcrnet_kit.docs.pitfalls import PITFALLS
+from jcrnet_kit.mutants.catalogue import CATALOGUE
 from jcrnet_spec import PRESETS, architecture
 from jcrnet_spec.dataflow import depends_on_mode, layers
 
@@ -66,28 +67,41 @@ def missing_code(ref: str) -> str:
 
 
 def test_api_map_is_current():
-    assert (DOCS / "API_MAPPING.md").read_text() == apimap.render(), "docs/API_MAPPING.md is stale: run `make docs`"
+    assert (DOCS / "API_MAPPING.md").read_text() == api_map.render(), "docs/API_MAPPING.md is stale: run `make docs`"
 
 
-def test_porting_guide_generated_parts_are_current():
-    text = (DOCS / "PORTING_GUIDE.md").read_text()
-    assert sorted(guide.regions(text)) == sorted(guide.GENERATED)
-    assert guide.refresh(text) == text, "docs/PORTING_GUIDE.md is stale: run `make docs`"
+@pytest.mark.parametrize("page", sorted(regions.PAGES), ids=lambda p: p.name)
+def test_generated_regions_are_current(page):
+    text = page.read_text()
+    assert sorted(regions.regions(text)) == sorted(regions.PAGES[page])
+    assert regions.refresh(text, regions.PAGES[page]) == text, f"{page.name} is stale: run `make docs`"
+
+
+def test_every_tolerance_is_tabled_with_its_reason():
+    text = (DOCS / "VERIFICATION.md").read_text()
+    missing = [reason for reason in budgets.every_reason() if budgets._cell(reason) not in text]
+    assert missing == []
+
+
+def test_a_stale_region_is_found():
+    page = DOCS / "VERIFICATION.md"
+    text = page.read_text().replace("| `FORWARD` | max abs <= 1e-05", "| `FORWARD` | max abs <= 1")
+    assert regions.refresh(text, regions.PAGES[page]) != text
 
 
 def test_every_claimed_default_is_the_installed_librarys():
-    assert apimap.default_mismatches() == []
+    assert introspect.default_mismatches() == []
 
 
 def test_a_wrong_claim_is_reported():
-    wrong = apimap.Topic("t", (apimap.Api("torch.nn.Conv2d", "mindspore.nn.Conv2d", "", None, (
-        apimap.Arg("bias", "has_bias", "", (True, True, None)),)),), (), (), ())
-    assert apimap.default_mismatches([wrong]) == [
+    wrong = topics.Topic("t", (topics.Api("torch.nn.Conv2d", "mindspore.nn.Conv2d", "", None, (
+        topics.Arg("bias", "has_bias", "", (True, True, None)),)),), (), (), ())
+    assert introspect.default_mismatches([wrong]) == [
         "t: mindspore.nn.Conv2d(has_bias=...) defaults to False, the row says True"]
 
 
 def test_every_required_torch_api_has_a_row():
-    torch_apis = {api.torch for topic in apimap.TOPICS for api in topic.apis}
+    torch_apis = {api.torch for topic in topics.TOPICS for api in topic.apis}
     required = {"torch.nn.Conv2d", "torch.nn.ConvTranspose2d", "torch.nn.BatchNorm2d", "torch.nn.InstanceNorm2d",
                 "torch.nn.PReLU", "torch.nn.LeakyReLU", "torch.nn.functional.leaky_relu", "torch.nn.Linear",
                 "torch.nn.AdaptiveAvgPool2d", "torch.nn.Sigmoid", "torch.nn.ReLU", "torch.cat", "torch.chunk",
@@ -99,20 +113,20 @@ def test_rows_link_mutants_tests_and_code_that_exist():
     from jcrnet_spec.layers import PARAM_RULES
 
     problems = []
-    for topic in apimap.TOPICS:
+    for topic in topics.TOPICS:
         assert topic.mutants or topic.no_mutant, f"{topic.title}: name a mutant or say why there is none"
         assert topic.tests, topic.title
         problems += [f"{topic.title}: unknown mutant {m}" for m in topic.mutants if m not in CATALOGUE]
         problems += [p for p in map(missing_test, topic.tests) if p]
         problems += [p for p in map(missing_code, topic.kit) if p]
         if topic.kind:
-            assert topic.kind in PARAM_RULES or not apimap.param_names(topic.kind), topic.kind
+            assert topic.kind in PARAM_RULES or not api_map.param_names(topic.kind), topic.kind
     assert not problems, "\n".join(problems)
 
 
 def test_every_pitfall_links_a_mutant_and_a_parity_test():
-    assert [p.number for p in guide.PITFALLS] == list(range(1, 11))
-    for p in guide.PITFALLS:
+    assert [p.number for p in PITFALLS] == list(range(1, 11))
+    for p in PITFALLS:
         assert p.tests and not any(map(missing_test, p.tests)), p.number
         assert all(m in CATALOGUE for m in p.mutants), p.number
         # A known gap names the mutant to add; once the catalogue has it, the pitfall must link it.
@@ -176,9 +190,9 @@ def test_mint_cpu_claims_hold():
         pytest.skip("the claims are about CPU")
     x = ms.Tensor(np.random.default_rng(0).random((1, 4, 6, 6), np.float32))
     wrong = []
-    for api in (a for topic in apimap.TOPICS for a in topic.apis if a.mint):
+    for api in (a for topic in topics.TOPICS for a in topic.apis if a.mint):
         try:
-            out = MINT_CALLS[api.mint](apimap.resolve(api.mint), x)
+            out = MINT_CALLS[api.mint](introspect.resolve(api.mint), x)
             out.asnumpy()
             runs, why = True, ""
         except RuntimeError as error:
@@ -196,6 +210,6 @@ def test_api_map_command(capsys, tmp_path):
     from jcrnet_kit.cli import main
 
     assert main(["api-map", "--out", str(tmp_path / "map.md")]) == 0
-    assert (tmp_path / "map.md").read_text() == apimap.render()
+    assert (tmp_path / "map.md").read_text() == api_map.render()
     assert main(["api-map", "--check"]) == 0
     assert "are current" in capsys.readouterr().out

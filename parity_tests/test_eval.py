@@ -11,8 +11,8 @@ from PIL import Image
 
 import convert
 from jcrnet_kit.cli import main
-from jcrnet_kit.data import read_rgb
-from jcrnet_kit.metrics import psnr_ssim
+from jcrnet_kit.images.pairs import read_rgb
+from jcrnet_kit.images.metrics import psnr_ssim
 from jcrnet_spec import architecture, seeded_weights
 
 
@@ -60,16 +60,16 @@ def test_eval_reports_every_image_the_mean_and_the_input_baseline(layout, tmp_pa
 
 
 def test_eval_runs_offline_on_the_synthetic_set(tmp_path, weights, capsys, monkeypatch):
-    import jcrnet_kit.data
+    import jcrnet_kit.images.synthetic
 
-    full = jcrnet_kit.data.synthetic_pairs
+    full = jcrnet_kit.images.synthetic.synthetic_pairs
     seeds = []
 
     def small(seed=0, count=7, max_side=384):
         seeds.append(seed)
         return full(seed, count=min(count, 2), max_side=48)  # bottom thirds >= 7 rows (SSIM window)
 
-    monkeypatch.setattr(jcrnet_kit.data, "synthetic_pairs", small)
+    monkeypatch.setattr(jcrnet_kit.images.synthetic, "synthetic_pairs", small)
     code, _, err = _eval(["--weights", weights, "--data", "synthetic", "--framework", "mindspore",
                           "--json", tmp_path / "eval.json"], capsys)
     assert code == 0, err

@@ -1,7 +1,7 @@
 """Per-layer parity: every spec layer (blocks and leaves the forward pass calls) built alone in torch fp32, torch
 fp64 (the oracle) and MindSpore fp32 with the same weights and the input it gets inside the whole model; outputs,
 input gradients, every parameter's gradient, and in train mode the running statistics after the step. Budgets come
-from ``jcrnet_kit.tolerances``; layers with BatchNorm run in eval and train mode (the others compute the same in
+from ``jcrnet_kit.parity.tolerances``; layers with BatchNorm run in eval and train mode (the others compute the same in
 both)."""
 
 from __future__ import annotations
@@ -12,21 +12,14 @@ import pytest
 import mindspore as ms
 import torch
 from conftest import PRESETS, layer_inputs, model_pair
-from jcrnet_kit.layerwise import check_layer
+from jcrnet_kit.parity.cases import layer_case_id, layer_cases
+from jcrnet_kit.parity.per_layer import check_layer
+from jcrnet_kit.parity.tolerances import RUNNING_VARIANCE_RTOL
 from jcrnet_spec import architecture
-from jcrnet_spec.dataflow import depends_on_mode, layers
+from jcrnet_spec.dataflow import layers
 
 
-def _cases():
-    cases = []
-    for preset in PRESETS:
-        for path, node in layers(architecture(preset)):
-            for mode in (("eval", "train") if depends_on_mode(node) else ("eval",)):
-                cases.append(pytest.param(preset, path, mode, id=f"{preset}-{path}-{mode}"))
-    return cases
-
-
-@pytest.mark.parametrize("preset,path,mode", _cases())
+@pytest.mark.parametrize("preset,path,mode", [pytest.param(*case, id=layer_case_id(*case)) for case in layer_cases()])
 def test_layer_parity(preset, path, mode):
     arch = architecture(preset)
     checks = check_layer(arch, path, model_pair(preset).torch_state, layer_inputs(preset)[path], mode == "train")
@@ -53,8 +46,8 @@ def test_batchnorm_running_variance_is_unbiased_in_both():
     mb = nn.BatchNorm2d(4, eps=1e-5, momentum=0.9)
     mb.set_train(True)
     mb(ms.Tensor(x))
-    np.testing.assert_allclose(tb.running_var.numpy(), expected, rtol=1e-6)
-    np.testing.assert_allclose(mb.moving_variance.asnumpy(), expected, rtol=1e-6)
+    np.testing.assert_allclose(tb.running_var.numpy(), expected, rtol=RUNNING_VARIANCE_RTOL.value)
+    np.testing.assert_allclose(mb.moving_variance.asnumpy(), expected, rtol=RUNNING_VARIANCE_RTOL.value)
 
 
 def test_leaky_relu_gradient_at_zero_is_torchs():

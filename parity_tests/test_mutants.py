@@ -7,17 +7,17 @@ from __future__ import annotations
 import pytest
 
 from conftest import layer_inputs, model_pair
-from jcrnet_kit import mutants
-from jcrnet_kit.layerwise import check_layer
+from jcrnet_kit.mutants import catalogue, runner
+from jcrnet_kit.parity.per_layer import check_layer
 from jcrnet_spec import architecture
 
 
 def test_catalogue_has_at_least_15_distinct_porting_bugs():
-    assert len(mutants.CATALOGUE) >= 15
-    assert all(name == m.name and m.bug for name, m in mutants.CATALOGUE.items())
+    assert len(catalogue.CATALOGUE) >= 15
+    assert all(name == m.name and m.bug for name, m in catalogue.CATALOGUE.items())
 
 
-@pytest.mark.parametrize("name", sorted(mutants.CATALOGUE))
+@pytest.mark.parametrize("name", sorted(catalogue.CATALOGUE))
 def test_every_mutant_applies_and_is_undone(name):
     import jcrnet_spec
     import mindspore_impl.blocks
@@ -28,11 +28,11 @@ def test_every_mutant_applies_and_is_undone(name):
                 dict(vars(mindspore_impl.blocks.IllumNet)), dict(vars(mindspore_impl.blocks.SFTLayer)),
                 dict(vars(mindspore_impl.blocks.UNetUpBlock)), dict(vars(mindspore_impl.layers.InstanceNorm2d)),
                 dict(vars(mindspore_impl.blocks.LightenBlock)), dict(vars(mindspore_impl.blocks.LBP)),
-                mindspore_impl.assemble, mindspore_impl.blocks.leaky_relu, jcrnet_spec.torch_to_mindspore,
+                mindspore_impl.build_model, mindspore_impl.blocks.leaky_relu, jcrnet_spec.torch_to_mindspore,
                 jcrnet_spec.torch_to_mindspore_at)
 
     before = state()
-    with mutants.applied(name) as mutant:
+    with catalogue.applied(name) as mutant:
         assert mutant.name == name
     assert state() == before
 
@@ -41,7 +41,7 @@ def test_concat_order_mutant_is_caught_by_the_decoder_layer_test():
     arch, path = architecture("published"), "stage1_decoder.body.0"
     inputs, state = layer_inputs("published")[path], model_pair("published").torch_state
     assert all(c.passed for c in check_layer(arch, path, state, inputs, train=False))
-    with mutants.applied("concat_order_swapped"):
+    with catalogue.applied("concat_order_swapped"):
         assert any(not c.passed for c in check_layer(arch, path, state, inputs, train=False))
     assert all(c.passed for c in check_layer(arch, path, state, inputs, train=False))
 
@@ -49,5 +49,5 @@ def test_concat_order_mutant_is_caught_by_the_decoder_layer_test():
 def test_runner_reports_the_test_that_catches_hin_on_the_wrong_half():
     caught = "parity_tests/test_layer_parity.py::test_layer_parity[published-stage1_encoder.body.1-eval]"
     spared = "parity_tests/test_layer_parity.py::test_layer_parity[published-sam12-eval]"
-    result = mutants.run_suite("hin_wrong_half", tests=[caught, spared])
+    result = runner.run_suite("hin_wrong_half", tests=[caught, spared])
     assert result["failed"] == [caught]

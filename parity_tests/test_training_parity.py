@@ -1,7 +1,8 @@
 """Whole-model backward and training parity: the training loss (Charbonnier + 0.05 x edge loss on both outputs),
 its gradient w.r.t. every parameter in eval and train mode, and 10 Adam steps from identical weights and batches
 (BatchNorm on running statistics: sharp bars; on batch statistics, the recipe: drift bars);
-MindSpore fp32 against torch fp32 and, like torch, against the fp64 oracle. Budgets: ``jcrnet_kit.tolerances``."""
+MindSpore fp32 against torch fp32 and, like torch, against the fp64 oracle. Budgets:
+``jcrnet_kit.parity.tolerances``."""
 
 from __future__ import annotations
 
@@ -13,13 +14,14 @@ import pytest
 import mindspore as ms
 import torch
 from conftest import PRESETS, model_pair
-from jcrnet_kit import training as parity
-from jcrnet_spec import training
+from jcrnet_kit.parity import gradients, trajectories
+from jcrnet_kit.parity.tolerances import CROSS_FRAMEWORK_LOSS_RTOL, SAME_LOSS_RTOL
+from jcrnet_spec import recipe
 
 
 @cache
 def first_batch():
-    return parity.batches(1, seed=0)[0]
+    return gradients.batches(1, seed=0)[0]
 
 
 def test_loss_matches_dgunet_and_mindspore():
@@ -29,7 +31,7 @@ def test_loss_matches_dgunet_and_mindspore():
 
     x, y = first_batch()
     tx, ty = torch.from_numpy(x), torch.from_numpy(y)
-    kernel = torch.tensor(training.gaussian_kernel(), dtype=torch.float32).expand(3, 1, 5, 5)
+    kernel = torch.tensor(recipe.gaussian_kernel(), dtype=torch.float32).expand(3, 1, 5, 5)
 
     def blur(img):
         return torch.nn.functional.conv2d(torch.nn.functional.pad(img, (2, 2, 2, 2), mode="replicate"), kernel,
@@ -44,14 +46,14 @@ def test_loss_matches_dgunet_and_mindspore():
     dgunet = torch_loss.charbonnier(tx, ty) + 0.05 * torch_loss.charbonnier(laplacian(tx), laplacian(ty))
     ours = torch_loss.jcrnet_loss((tx,), ty)
     theirs = ms_loss.jcrnet_loss((ms.Tensor(x),), ms.Tensor(y))
-    assert float(ours) == pytest.approx(float(dgunet), rel=1e-7, abs=0)
-    assert float(theirs) == pytest.approx(float(ours), rel=1e-6, abs=0)
+    assert abs(float(ours) - float(dgunet)) <= SAME_LOSS_RTOL.value * abs(float(dgunet))
+    assert abs(float(theirs) - float(ours)) <= CROSS_FRAMEWORK_LOSS_RTOL.value * abs(float(ours))
 
 
 @pytest.mark.parametrize("mode", ["eval", "train"])
 def test_whole_model_gradients(preset, mode):
     x, y = first_batch()
-    checks = parity.gradient_checks(preset, model_pair(preset).torch_state, x, y, mode == "train")
+    checks = gradients.gradient_checks(preset, model_pair(preset).torch_state, x, y, mode == "train")
     assert len(checks) == 1 + sum(1 for _ in model_pair(preset).torch_model.parameters())
     failed = [c.describe() for c in checks if not c.passed]
     assert not failed, "\n".join(failed)
@@ -60,7 +62,7 @@ def test_whole_model_gradients(preset, mode):
 @pytest.mark.parametrize("mode", ["eval", "train"])
 @pytest.mark.parametrize("preset", PRESETS)
 def test_training_parity_10_adam_steps(preset, mode):
-    result = parity.training_parity(preset, model_pair(preset).torch_state, steps=10, train=mode == "train")
+    result = trajectories.training_parity(preset, model_pair(preset).torch_state, steps=10, train=mode == "train")
     assert len(result.losses["mindspore"]) == 10
     assert result.passed, "; ".join(result.failures)
 
@@ -72,20 +74,20 @@ def test_adam_is_one_algorithm_with_torchs_eps_scaled_per_step():
     rng = np.random.default_rng(0)
     w0 = rng.standard_normal(64).astype(np.float32)
     grads = [(rng.standard_normal(64) * 10.0 ** rng.uniform(-9, -3, 64)).astype(np.float32) for _ in range(5)]
-    b1, b2 = training.ADAM_BETAS
+    b1, b2 = recipe.ADAM_BETAS
 
     def run_torch(scaled: bool) -> np.ndarray:
         w = torch.nn.Parameter(torch.from_numpy(w0.copy()))
-        opt = torch.optim.Adam([w], lr=training.ADAM_LR, betas=(b1, b2), eps=training.ADAM_EPS, foreach=False)
+        opt = torch.optim.Adam([w], lr=recipe.ADAM_LR, betas=(b1, b2), eps=recipe.ADAM_EPS, foreach=False)
         for step, g in enumerate(grads, start=1):
             if scaled:
-                opt.param_groups[0]["eps"] = training.ADAM_EPS / np.sqrt(1.0 - b2 ** step)
+                opt.param_groups[0]["eps"] = recipe.ADAM_EPS / np.sqrt(1.0 - b2 ** step)
             w.grad = torch.from_numpy(g)
             opt.step()
         return w.detach().numpy()
 
     w = ms.Parameter(ms.Tensor(w0.copy()), name="w")
-    opt = nn.Adam([w], learning_rate=training.ADAM_LR, beta1=b1, beta2=b2, eps=training.ADAM_EPS)
+    opt = nn.Adam([w], learning_rate=recipe.ADAM_LR, beta1=b1, beta2=b2, eps=recipe.ADAM_EPS)
     for g in grads:
         opt((ms.Tensor(g),))
     moved = np.abs(run_torch(True) - w0).max()

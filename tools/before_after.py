@@ -1,5 +1,5 @@
 """Make docs/before_after.jpg: photos the shipped weights never saw, darkened by the kit's synthetic low-light model
-and enhanced by ``jcrnet_kit.runner`` with the shipped weights (PyTorch), next to the reference.
+and enhanced by ``jcrnet_kit.images.tiling`` with the shipped weights (PyTorch), next to the reference.
 
     python tools/before_after.py [OUT]    (default docs/before_after.jpg)
 """
@@ -12,18 +12,19 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from jcrnet_kit.data import synthetic_pairs
-from jcrnet_kit.defaults import default_weights
-from jcrnet_kit.metrics import psnr_ssim
-from jcrnet_kit.runner import build_forward, enhance_array, load_torch_state
-from jcrnet_kit.train import SYNTHETIC_PHOTOS
+from convert import load_weights
+from jcrnet_kit.images.metrics import psnr_ssim
+from jcrnet_kit.images.synthetic import synthetic_pairs
+from jcrnet_kit.images.tiling import enhance_array
+from jcrnet_kit.models import build_forward
+from jcrnet_kit.shipped import default_weights
+from jcrnet_kit.train.data import SYNTHETIC_PHOTOS
 
 SEED = 7  # not the training seed (0) nor its validation seed (1)
 
 
 def main(out: Path) -> None:
-    state, preset, _ = load_torch_state(default_weights())
-    forward = build_forward(state, preset, "torch")
+    forward = build_forward(load_weights(default_weights()), "torch")
     unseen = synthetic_pairs(SEED, max_side=320)[SYNTHETIC_PHOTOS:]  # the photos training never used
     rows = []
     for pair in unseen[:2]:

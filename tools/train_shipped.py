@@ -73,7 +73,9 @@ def curves(torch_log: Path, ms_log: Path, png: Path, summary: Path) -> None:
 
 def ship(run_dir: Path, step: int | None, force: bool, wall_seconds: float | None) -> None:
     import convert
-    from jcrnet_kit.train import baseline, load_data, read_checkpoint, validate
+    from jcrnet_kit.train.checkpoints import read_checkpoint
+    from jcrnet_kit.train.data import load_data
+    from jcrnet_kit.train.loop import baseline, validate
 
     log = json.loads((run_dir / "train_log.json").read_text())
     stems = sorted(run_dir.glob("step_*.json"))
@@ -87,7 +89,7 @@ def ship(run_dir: Path, step: int | None, force: bool, wall_seconds: float | Non
     convert.save_weights(convert.Weights(tensors, "torch", weights.preset), ASSET, force=force)
 
     class Shipped:  # scores the shipped file in PyTorch, eval mode
-        from jcrnet_kit.train import TorchTrainer
+        from jcrnet_kit.train.torch_trainer import TorchTrainer
 
         trainer = TorchTrainer(weights.preset, convert.load_weights(ASSET).tensors, "CPU", 1, 0)
 

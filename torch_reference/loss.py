@@ -1,4 +1,4 @@
-"""JCRNet's training loss in PyTorch (constants from ``jcrnet_spec.training``).
+"""JCRNet's training loss in PyTorch (constants from ``jcrnet_spec.recipe``).
 
 Read this file beside ``mindspore_impl/loss.py``: same functions, same order.
 """
@@ -10,18 +10,18 @@ from typing import Sequence
 import torch
 import torch.nn.functional as F
 
-from jcrnet_spec import training
+from jcrnet_spec import recipe
 
 
-def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = training.CHARBONNIER_EPS) -> torch.Tensor:
+def charbonnier(x: torch.Tensor, y: torch.Tensor, eps: float = recipe.CHARBONNIER_EPS) -> torch.Tensor:
     diff = x - y
     return torch.mean(torch.sqrt(diff * diff + eps * eps))
 
 
 def _blur(x: torch.Tensor) -> torch.Tensor:
     channels = x.shape[1]
-    kernel = torch.tensor(training.gaussian_kernel(), dtype=x.dtype, device=x.device).expand(channels, 1, 5, 5)
-    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode=training.EDGE_PADDING), kernel, groups=channels)
+    kernel = torch.tensor(recipe.gaussian_kernel(), dtype=x.dtype, device=x.device).expand(channels, 1, 5, 5)
+    return F.conv2d(F.pad(x, (2, 2, 2, 2), mode=recipe.EDGE_PADDING), kernel, groups=channels)
 
 
 def _even_pixels(x: torch.Tensor) -> torch.Tensor:
@@ -33,7 +33,7 @@ def _even_pixels(x: torch.Tensor) -> torch.Tensor:
 
 def laplacian(x: torch.Tensor) -> torch.Tensor:
     filtered = _blur(x)
-    return x - _blur(filtered * _even_pixels(x) * training.EDGE_UPSAMPLE_GAIN)
+    return x - _blur(filtered * _even_pixels(x) * recipe.EDGE_UPSAMPLE_GAIN)
 
 
 def edge_loss(x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
@@ -44,5 +44,5 @@ def jcrnet_loss(outputs: Sequence[torch.Tensor], target: torch.Tensor) -> torch.
     """Sum over the model's outputs of Charbonnier + ``EDGE_WEIGHT`` x edge loss against one target."""
     total = 0.0
     for out in outputs:
-        total = total + charbonnier(out, target) + training.EDGE_WEIGHT * edge_loss(out, target)
+        total = total + charbonnier(out, target) + recipe.EDGE_WEIGHT * edge_loss(out, target)
     return total

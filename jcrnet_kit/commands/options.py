@@ -1,0 +1,28 @@
+"""Options that more than one command takes (not a command itself): weights, tiling."""
+
+from __future__ import annotations
+
+from jcrnet_kit.images.tiling import DEFAULT_MAX_PIXELS, DEFAULT_OVERLAP, Tiling, padded_side, plan_tiles
+
+
+def add_tiling_arguments(parser) -> None:
+    """``--max-pixels``, ``--tile`` and ``--overlap``, shared by ``jcrnet enhance`` and ``jcrnet eval``."""
+    parser.add_argument("--max-pixels", type=int, default=DEFAULT_MAX_PIXELS, metavar="N",
+                        help=f"largest H*W run in one forward pass; larger images are tiled (default "
+                             f"{DEFAULT_MAX_PIXELS}: a 4000x3000 photo stays below 4 GB peak RSS on CPU)")
+    parser.add_argument("--tile", type=int, default=None, metavar="N",
+                        help="tile side in pixels (even): tile every image with a side above N, whatever "
+                             "--max-pixels says")
+    parser.add_argument("--overlap", type=int, default=DEFAULT_OVERLAP, metavar="N",
+                        help=f"least overlap of neighbouring tiles, blended with a raised-cosine feather "
+                             f"(default {DEFAULT_OVERLAP})")
+
+
+def check_tiling_arguments(args) -> None:
+    """Refuse tiling options no image could use, before any image runs."""
+    plan_tiles(max(args.max_pixels, 0) + 2, 2, args.max_pixels, args.tile, args.overlap)  # an image above budget
+
+
+def plan_for(args, h: int, w: int) -> Tiling:
+    """The tiling the parsed tiling options give an H x W image (padded first)."""
+    return plan_tiles(padded_side(h), padded_side(w), args.max_pixels, args.tile, args.overlap)

@@ -1,0 +1,79 @@
+"""The budget tables of docs/VERIFICATION.md, rendered from ``jcrnet_kit.parity.tolerances`` (``make docs``), so the
+page never disagrees with the numbers the checks use."""
+
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterator, List, Tuple
+
+from jcrnet_kit.parity import tolerances as tol
+
+
+def _ulp(value: float) -> str:
+    return f"{value / tol.ULP:g} ulp" if value < 1e4 * tol.ULP else f"{value:g} (absolute share of scale)"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "/").replace("\n", " ")
+
+
+def _budget_row(applies: str, budget: tol.Budget) -> str:
+    return (f"| {applies} | {budget.rtol:.0e} | {budget.oracle_ratio:g} | {_ulp(budget.oracle_floor)} | "
+            f"{_cell(budget.reason)} |")
+
+
+def budget_table() -> str:
+    """Every two-bar budget: per layer alone (defaults, kind and block overrides), inside the model, whole model."""
+    lines = ["| applies to | rtol | oracle ratio | oracle floor | reason |", "| --- | --- | --- | --- | --- |"]
+    for quantity, budget in tol.DEFAULTS.items():
+        lines.append(_budget_row(f"one layer alone: {quantity.replace('_', ' ')} (default)", budget))
+    for (kind, quantity), budget in tol.BY_KIND.items():
+        lines.append(_budget_row(f"one layer alone: {quantity.replace('_', ' ')} of a {kind}", budget))
+    for (block, train, quantity), budget in tol.BY_BLOCK.items():
+        mode = "train" if train else "eval"
+        lines.append(_budget_row(f"`{block}` tested whole, {mode} mode: {quantity.replace('_', ' ')}", budget))
+    for kind, budget in tol.IN_MODEL.items():
+        where = "a layer inside the whole model (`jcrnet verify`)" + ("" if kind == "*" else f": {kind}")
+        lines.append(_budget_row(where, budget))
+    for (kind, quantity), budget in tol.WHOLE_MODEL.items():
+        what = quantity.replace("_", " ") + ("" if kind == "*" else f" of a {kind}")
+        lines.append(_budget_row(f"whole model: {what}", budget))
+    return "\n".join(lines)
+
+
+def training_table() -> str:
+    lines = ["| mode | figure | bound | reason |", "| --- | --- | --- | --- |"]
+    for mode, bounds in tol.TRAINING.items():
+        for name, bound in bounds.items():
+            lines.append(f"| {mode} | {name} | {bound.limit:.0e} | {_cell(bound.reason)} |")
+    return "\n".join(lines)
+
+
+def named_bounds() -> Iterator[Tuple[str, object]]:
+    """Module-level ``AbsoluteBound`` and ``Limit`` objects of the tolerance module, in definition order."""
+    for name, value in vars(tol).items():
+        if isinstance(value, (tol.AbsoluteBound, tol.Limit)):
+            yield name, value
+
+
+def other_table() -> str:
+    lines = ["| name | bound | reason |", "| --- | --- | --- |"]
+    for name, bound in named_bounds():
+        text = f"max abs <= {bound.atol:g}" if isinstance(bound, tol.AbsoluteBound) else f"{bound.value:g} {bound.unit}"
+        lines.append(f"| `{name}` | {text} | {_cell(bound.reason)} |")
+    return "\n".join(lines)
+
+
+def every_reason() -> List[str]:
+    """The reason of every bound the tolerance module defines (for the test that all of them are tabled)."""
+    reasons = [b.reason for b in (*tol.DEFAULTS.values(), *tol.BY_KIND.values(), *tol.BY_BLOCK.values(),
+                                  *tol.IN_MODEL.values(), *tol.WHOLE_MODEL.values())]
+    reasons += [b.reason for bounds in tol.TRAINING.values() for b in bounds.values()]
+    reasons += [b.reason for _, b in named_bounds()]
+    return reasons
+
+
+GENERATED: Dict[str, Callable[[], str]] = {
+    "budgets": budget_table,
+    "training-bounds": training_table,
+    "other-bounds": other_table,
+}

@@ -1,0 +1,321 @@
+"""A catalogue of real porting bugs ("mutants"), each a small switch applied to the MindSpore model or to the
+torch -> MindSpore weight conversion and undone afterwards (``applied(name)``). The torch reference is never touched,
+so every failure a mutant causes is the port's. ``jcrnet_kit.mutants.runner`` runs the parity tests against each.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass
+from typing import Callable, Dict, Iterator
+
+from jcrnet_kit.mutants.patching import (
+    patch, patch_after_init, patch_construct, patch_conversion, patch_everywhere, patch_leaf,
+)
+
+MUTANT_ENV = "JCRNET_MUTANT"
+
+
+@dataclass(frozen=True)
+class Mutant:
+    name: str
+    bug: str  # the porting bug, as a porter would have written it
+    patch: Callable[[contextlib.ExitStack], None]  # applies it; registers the undo on the stack
+
+
+def conv_has_bias_default(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "Conv2d", lambda leaf: nn.Conv2d(leaf.in_channels, leaf.out_channels, leaf.kernel_size,
+                                                  stride=leaf.stride, pad_mode="pad", padding=leaf.pad))
+
+
+def conv_pad_mode_same_default(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "Conv2d", lambda leaf: nn.Conv2d(leaf.in_channels, leaf.out_channels, leaf.kernel_size,
+                                                  stride=leaf.stride, has_bias=leaf.bias))
+
+
+def leaky_relu_default_slope(stack):
+    from mindspore_impl import blocks
+
+    patch_after_init(stack, blocks.SFTLayer, lambda self: setattr(self, "fused_slope", 0.2))
+
+
+def leaky_relu_native_gradient(stack):
+    from mindspore import nn, ops
+
+    from mindspore_impl import blocks
+
+    patch(stack, blocks, "leaky_relu", ops.leaky_relu)
+    patch_leaf(stack, "LeakyReLU", lambda leaf: nn.LeakyReLU(alpha=leaf.negative_slope))
+
+
+def batchnorm_momentum_convention(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "BatchNorm2d",
+               lambda leaf: nn.BatchNorm2d(leaf.num_features, eps=leaf.eps, momentum=leaf.momentum))
+
+
+def batchnorm_eps(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "BatchNorm2d",
+               lambda leaf: nn.BatchNorm2d(leaf.num_features, eps=1e-3, momentum=1 - leaf.momentum))
+
+
+def prelu_unshared(stack):
+    import dataclasses
+
+    import convert.weights
+    import mindspore_impl
+    from jcrnet_spec import assemble
+
+    build = mindspore_impl.build_model
+
+    def unshared(arch, make_leaf, make_block):
+        return assemble(dataclasses.replace(arch, shared_groups=()), make_leaf, make_block)
+
+    def build_unshared(*args):  # MindSpore's models only: the torch reference is never touched
+        with contextlib.ExitStack() as inner:
+            patch(inner, convert.weights, "assemble", unshared)
+            return build(*args)
+
+    patch(stack, mindspore_impl, "build_model", build_unshared)
+
+
+def prelu_shared_across_models(stack):
+    from mindspore_impl import layers
+
+    made = {}
+    original = layers.LEAF_FACTORIES["PReLU"]
+
+    def once_per_process(leaf):  # ``def ResBlock(..., act=nn.PReLU())``: the default is made once, at import
+        if leaf not in made:
+            made[leaf] = original(leaf)
+        return made[leaf]
+
+    patch_leaf(stack, "PReLU", once_per_process)
+
+
+def conv_transpose_weight_transposed(stack):
+    patch_conversion(stack, lambda kind, name, a: a.transpose(1, 0, 2, 3).copy()
+                if kind == "ConvTranspose2d" and name == "weight" else a)
+
+
+def dense_weight_transposed(stack):
+    patch_conversion(stack, lambda kind, name, a: a.T.copy() if kind == "Linear" and name == "weight" else a)
+
+
+def batchnorm_gamma_beta_swapped(stack):
+    import jcrnet_spec.naming as naming
+
+    whole, local = naming.torch_to_mindspore, naming.torch_to_mindspore_at
+
+    def swap(out, prefix_pairs):
+        for gamma, beta in prefix_pairs:
+            out[gamma], out[beta] = out[beta], out[gamma]
+        return out
+
+    def torch_to_mindspore(state, arch):
+        out = whole(state, arch)
+        norms = {e.layer for e in naming.param_table(arch) if e.kind == "BatchNorm2d"}
+        return swap(out, [(f"{p}.gamma", f"{p}.beta") for p in norms])
+
+    def torch_to_mindspore_at(state, arch, path):
+        out = local(state, arch, path)
+        names = [n.mindspore for n in naming.local_names(arch, path) if n.kind == "BatchNorm2d"]
+        prefixes = {name.rsplit(".", 1)[0] if "." in name else "" for name in names}
+        return swap(out, [(".".join(filter(None, (p, "gamma"))), ".".join(filter(None, (p, "beta"))))
+                          for p in prefixes])
+
+    patch_everywhere(stack, whole, torch_to_mindspore)
+    patch_everywhere(stack, local, torch_to_mindspore_at)
+
+
+def instance_norm_moving_statistics(stack):
+    from mindspore import ops
+
+    from mindspore_impl import layers
+
+    def construct(self, x):  # ``use_batch_statistics=False``: normalise with the stored statistics
+        mean = self.moving_mean.reshape(1, -1, 1, 1)
+        var = self.moving_variance.reshape(1, -1, 1, 1)
+        normed = (x - mean) / ops.sqrt(var + self.eps)
+        return normed * self.gamma.reshape(1, -1, 1, 1) + self.beta.reshape(1, -1, 1, 1)
+
+    patch_construct(stack, layers.InstanceNorm2d, construct)
+
+
+def instance_norm_unbiased_variance(stack):
+    from mindspore import ops
+
+    from mindspore_impl import layers
+
+    def construct(self, x):  # ``x.var(axis, ddof=1)``: torch's InstanceNorm uses the biased variance
+        mean = x.mean(axis=(2, 3), keep_dims=True)
+        count = x.shape[2] * x.shape[3]
+        var = ops.square(x - mean).sum(axis=(2, 3), keepdims=True) / (count - 1)
+        normed = (x - mean) / ops.sqrt(var + self.eps)
+        return normed * self.gamma.reshape(1, -1, 1, 1) + self.beta.reshape(1, -1, 1, 1)
+
+    patch_construct(stack, layers.InstanceNorm2d, construct)
+
+
+def hin_wrong_half(stack):
+    from mindspore import ops
+
+    from mindspore_impl import blocks
+
+    def construct(self, x):
+        out = self.conv_1(x)
+        if self.use_hin:
+            kept, normed = ops.chunk(out, 2, axis=1)
+            out = ops.cat([kept, self.norm(normed)], axis=1)
+        out = self.relu_1(out)
+        out = self.relu_2(self.conv_2(out))
+        out = out + self.identity(x)
+        if self.use_downsample:
+            return self.downsample(out), out
+        return out
+
+    patch_construct(stack, blocks.UNetConvBlock, construct)
+
+
+def avg_pool_wrong_axes(stack):
+    from mindspore_impl import layers
+
+    patch_construct(stack, layers.GlobalAvgPool, lambda self, x: x.mean(axis=2, keep_dims=True))
+
+
+def concat_order_swapped(stack):
+    from mindspore import ops
+
+    from mindspore_impl import blocks
+
+    def construct(self, x, bridge):
+        return self.conv_block(ops.cat([bridge, self.up(x)], axis=1))
+
+    patch_construct(stack, blocks.UNetUpBlock, construct)
+
+
+def step_size_constant(stack):
+    from mindspore_impl import layers
+
+    original = layers.LEAF_FACTORIES["StepSize"]
+    patch_leaf(stack, "StepSize", lambda leaf: original(leaf) if leaf.learnable else 0.5)
+
+
+def sigmoid_vs_tanh(stack):
+    from mindspore import nn
+
+    from mindspore_impl import blocks
+
+    patch_after_init(stack, blocks.IllumNet, lambda self: setattr(self, "tanh", nn.Tanh()))
+
+
+def gradient_cut_rewrap(stack):
+    from mindspore import Tensor
+
+    from mindspore_impl import blocks
+
+    original = blocks.IllumNet.construct
+
+    def construct(self, x):  # the published ``Tensor(input)``; in PyNative only a host round trip cuts the graph
+        return original(self, Tensor(x.asnumpy()))
+
+    patch_construct(stack, blocks.IllumNet, construct)
+
+
+def construct_named_forward(stack):
+    from mindspore import nn
+
+    from mindspore_impl import blocks
+
+    cls = blocks.LightenBlock  # the published ``UpSample``: a Cell whose body is in ``forward``, a torch name
+    patch(stack, cls, "forward", cls.construct)
+    patch(stack, cls, "construct", nn.Cell.construct)
+
+
+def lbp_returns_sum(stack):
+    from mindspore_impl import blocks
+
+    def construct(self, x):  # DLN's back-projection returns ``low + residual``; JCRNet's returns the residual only
+        x = self.fusion(x)
+        low = self.conv2(self.conv1_1(x))
+        return low + self.conv3(self.local_weight1_1(x) - low)
+
+    patch_construct(stack, blocks.LBP, construct)
+
+
+CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
+    Mutant("conv_has_bias_default", "nn.Conv2d(...) without has_bias: MindSpore's default is False, torch's True",
+           conv_has_bias_default),
+    Mutant("conv_pad_mode_same_default", "nn.Conv2d(...) without pad_mode: MindSpore's default 'same' ignores "
+                                         "padding (the same numbers here, but not the same layer)",
+           conv_pad_mode_same_default),
+    Mutant("leaky_relu_default_slope", "ops.leaky_relu(x) after SFT2 with MindSpore's default slope 0.2 where torch's "
+                                       "F.leaky_relu(x) defaults to 0.01", leaky_relu_default_slope),
+    Mutant("leaky_relu_native_gradient", "MindSpore's own LeakyReLU: gradient (1 + slope) / 2 at exactly 0, torch's "
+                                         "slope", leaky_relu_native_gradient),
+    Mutant("batchnorm_momentum_convention", "nn.BatchNorm2d(momentum=0.1) copied from torch: MindSpore's momentum is "
+                                            "the weight of the old value (torch 0.1 = MindSpore 0.9)",
+           batchnorm_momentum_convention),
+    Mutant("batchnorm_eps", "BatchNorm eps 1e-3 (Keras's default) instead of 1e-5", batchnorm_eps),
+    Mutant("prelu_unshared", "one PReLU per ResBlock where the published code shares one slope", prelu_unshared),
+    Mutant("prelu_shared_across_models", "def ResBlock(..., act=nn.PReLU()): the default slope is made once and "
+                                         "shared by every model in the process", prelu_shared_across_models),
+    Mutant("conv_transpose_weight_transposed", "ConvTranspose weight converted as (out, in, kH, kW); both frameworks "
+                                               "store (in, out, kH, kW)", conv_transpose_weight_transposed),
+    Mutant("dense_weight_transposed", "Linear -> Dense weight transposed; both store (out, in)",
+           dense_weight_transposed),
+    Mutant("batchnorm_gamma_beta_swapped", "BatchNorm weight/bias mapped to beta/gamma", batchnorm_gamma_beta_swapped),
+    Mutant("instance_norm_moving_statistics", "InstanceNorm normalising with its moving statistics (MindSpore keeps "
+                                              "them; torch's affine InstanceNorm2d never uses any)",
+           instance_norm_moving_statistics),
+    Mutant("instance_norm_unbiased_variance", "InstanceNorm with the unbiased variance (ddof=1); torch's is biased",
+           instance_norm_unbiased_variance),
+    Mutant("hin_wrong_half", "half-instance-norm applied to the second half of the channels", hin_wrong_half),
+    Mutant("avg_pool_wrong_axes", "global average pool as a mean over H only", avg_pool_wrong_axes),
+    Mutant("concat_order_swapped", "UNetUpBlock concatenates [bridge, up] instead of [up, bridge]",
+           concat_order_swapped),
+    Mutant("step_size_constant", "published step sizes r0 = 0.4412, r6 = 0.4965 replaced by DGUNet's 0.5",
+           step_size_constant),
+    Mutant("sigmoid_vs_tanh", "the illumination net's last activation built as nn.Tanh (its attribute is called "
+                              "tanh; it is a Sigmoid)", sigmoid_vs_tanh),
+    Mutant("construct_named_forward", "a Cell's body written as forward() (the torch name), as in the published "
+                                      "UpSample: MindSpore never calls it", construct_named_forward),
+    Mutant("lbp_returns_sum", "LBP ported from DLN: returns low + conv3(...) where JCRNet's returns the residual "
+                              "conv3(...) only", lbp_returns_sum),
+    Mutant("gradient_cut_rewrap", "the illumination net re-wraps its input as a new Tensor, cutting the gradient",
+           gradient_cut_rewrap),
+)}
+
+#: Mutants applied for the rest of the process (``activate``), with their undo stacks.
+_active: Dict[str, contextlib.ExitStack] = {}
+
+
+@contextlib.contextmanager
+def applied(name: str) -> Iterator[Mutant]:
+    """Apply mutant ``name`` inside the block; everything is restored on exit."""
+    mutant = _mutant(name)
+    with contextlib.ExitStack() as stack:
+        mutant.patch(stack)
+        yield mutant
+
+
+def activate(name: str) -> Mutant:
+    """Apply mutant ``name`` for the rest of the process (a whole test session)."""
+    mutant = _mutant(name)
+    stack = contextlib.ExitStack()
+    mutant.patch(stack)
+    _active[name] = stack
+    return mutant
+
+
+def _mutant(name: str) -> Mutant:
+    if name not in CATALOGUE:
+        raise KeyError(f"unknown mutant {name!r}; known: {', '.join(CATALOGUE)}")
+    return CATALOGUE[name]
