@@ -33,12 +33,14 @@ def configure_parser(parser: argparse.ArgumentParser) -> None:
                         help="key naming of a .safetensors destination (default: the source's)")
     parser.add_argument("--onnx-from", choices=["auto", "torch", "mindspore"], default="auto",
                         help="implementation that exports an .onnx destination (default: the source's framework)")
-    from jcrnet_kit.parity.tolerances import CONVERTED_WEIGHTS, ONNX_EXPORT
+    from jcrnet_kit.parity.tolerances import CONVERTED_WEIGHTS, NARROWED_WEIGHTS, ONNX_EXPORT
 
     parser.add_argument("--verify", action="store_true",
-                        help=f"run source and converted weights on a seeded input before keeping the result; fail "
-                             f"above max |diff| {CONVERTED_WEIGHTS.atol:g} ({ONNX_EXPORT.atol:g} for ONNX, run in "
-                             f"onnxruntime)")
+                        help=f"before keeping the result, check every converted tensor bit for bit against the source "
+                             f"(cast by torch with --dtype), then run the float32 source and the converted weights on "
+                             f"a seeded input: max |diff| 0 in one framework, {CONVERTED_WEIGHTS.atol:g} across "
+                             f"frameworks, {NARROWED_WEIGHTS.value:g} x eps(dtype) x output scale when --dtype "
+                             f"rounded values, {ONNX_EXPORT.atol:g} for ONNX (run in onnxruntime)")
     parser.add_argument("--force", action="store_true", help="overwrite an existing DST")
     parser.add_argument("--allow-nonfinite", action="store_true",
                         help="convert tensors that hold NaN or Inf instead of refusing them")
@@ -70,6 +72,15 @@ def run(args: argparse.Namespace) -> int:
 
 
 def main(argv: Optional[List[str]] = None) -> int:
+    """``python -m convert``: as ``jcrnet convert``, Ctrl-C (130) and SIGTERM (143) included."""
+    from convert.atomic import Terminated, signals_raise
+
     parser = argparse.ArgumentParser(prog=PROG, description=DESCRIPTION)
     configure_parser(parser)
-    return run(parser.parse_args(argv))
+    args = parser.parse_args(argv)
+    try:
+        with signals_raise():
+            return run(args)
+    except (KeyboardInterrupt, Terminated) as stop:
+        print(f"{PROG}: {'interrupted' if isinstance(stop, KeyboardInterrupt) else 'terminated'}", file=sys.stderr)
+        return 130 if isinstance(stop, KeyboardInterrupt) else 143

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Dict, List, Optional
 
-from convert.atomic import atomic_output, check_destination
+from convert.atomic import atomic_output, check_destination, check_distinct
+from convert.gate import refuse_diverged_copies
 from convert.dtypes import TARGET_DTYPES, cast_floating, describe_dtypes, is_floating
 from convert.errors import ConversionError, VerificationError
-from convert.equivalence import OutputCheck
+from convert.equivalence import Check, failure
 from convert.weights import (
     AUTO, FORMAT_NAMINGS, PathLike, Weights, file_format, framework_only_values, load, load_weights,
     nonfinite_tensors, rename,
@@ -30,7 +31,7 @@ class Report:
     source: str
     destination: str
     notes: List[str] = field(default_factory=list)
-    checks: List[OutputCheck] = field(default_factory=list)
+    checks: List[Check] = field(default_factory=list)
     seconds: Dict[str, float] = field(default_factory=dict)
 
     def lines(self) -> List[str]:
@@ -92,7 +93,7 @@ def _read_back(written: Weights, path: Path, dst: Path) -> Weights:
     import numpy as np
 
     try:
-        back = load_weights(path, preset=written.preset)
+        back = load_weights(path, preset=written.preset, allow_nonfinite=True)
     except ConversionError as error:
         raise VerificationError(dst, f"the written file does not read back: {error}") from None
     differ = [k for k, v in written.tensors.items()
@@ -102,12 +103,10 @@ def _read_back(written: Weights, path: Path, dst: Path) -> Weights:
     return back
 
 
-def _finish_verification(checks: List[OutputCheck], dst: Path) -> None:
-    failed = [c for c in checks if not c.passed]
+def _finish_verification(checks: List[Check], dst: Path) -> None:
+    failed = failure(checks)
     if failed:
-        worst = max(failed, key=lambda c: c.max_abs)
-        raise VerificationError(dst, f"verification failed: {len(failed)} of {len(checks)} outputs over budget "
-                                     f"(worst: {worst.describe()}); nothing written")
+        raise VerificationError(dst, f"verification failed: {failed}; nothing written")
 
 
 def _prepare(source: Weights, src: Optional[Path], dst_fmt: str, naming: str, dtype: Optional[str],
@@ -161,8 +160,9 @@ def convert(src: PathLike, dst: PathLike, *, preset: str = AUTO, dtype: Optional
     ``preset``: "auto" (detected from the keys and metadata) or a preset the source must hold; weights are never
     moved across presets. ``dtype``: cast floating tensors ("float32", "float16", "bfloat16"); None keeps them.
     ``naming``: torch or mindspore keys in a ``.safetensors`` destination ("auto": the source's). ``onnx_from``:
-    which implementation exports an ``.onnx`` destination ("auto": the source's framework). ``verify``: run source
-    and result on a seeded input before the destination is kept. ``force``: replace an existing ``dst``.
+    which implementation exports an ``.onnx`` destination ("auto": the source's framework). ``verify``: check every
+    written tensor bit for bit against the source (cast by torch when ``dtype`` is given), then run source and result
+    on a seeded input, before the destination is kept (``convert.equivalence``). ``force``: replace an existing ``dst``.
     ``allow_nonfinite``: convert tensors holding NaN or Inf instead of refusing them.
 
     Raises ``ConversionError`` (one line naming the file) and writes nothing on any failure.
@@ -171,12 +171,14 @@ def convert(src: PathLike, dst: PathLike, *, preset: str = AUTO, dtype: Optional
     file_format(src, "source")
     dst_fmt = file_format(dst, "destination")
     _check_options(dst, dst_fmt, preset, dtype, naming, onnx_from)
+    check_distinct(src, dst)
     check_destination(dst, force)
     seconds: Dict[str, float] = {}
 
     start = time.perf_counter()
     source, notes = load(src, preset)
     seconds["read"] = time.perf_counter() - start
+    refuse_diverged_copies(source.tensors, source.naming, source.preset, src)
     bad = nonfinite_tensors(source.tensors)
     if bad and not allow_nonfinite:
         raise ConversionError(src, f"{len(bad)} tensors hold NaN or Inf: {_listing(bad)}; refusing to convert them "
@@ -191,7 +193,7 @@ def convert(src: PathLike, dst: PathLike, *, preset: str = AUTO, dtype: Optional
     result = _prepare(source, src, dst_fmt, naming, dtype, notes)
     seconds["convert"] = time.perf_counter() - start
 
-    checks: List[OutputCheck] = []
+    checks: List[Check] = []
     with atomic_output(dst, force) as tmp:
         start = time.perf_counter()
         _write(result, dst_fmt, tmp)
@@ -218,7 +220,7 @@ def _convert_to_onnx(src: Path, dst: Path, source: Weights, notes: List[str], se
     if narrow:
         notes.append(f"the ONNX graph runs in float32; weights cast from {', '.join(narrow)}")
     tensors = cast_floating(renamed.tensors, "float32")
-    checks: List[OutputCheck] = []
+    checks: List[Check] = []
     with atomic_output(dst, force) as tmp:
         metadata = export_onnx(tensors, source.preset, exporter, tmp, kit_version())
         seconds["export"] = time.perf_counter() - start

@@ -14,8 +14,9 @@ import numpy as np
 
 from convert.dtypes import as_ml_dtypes
 from convert.errors import ConversionError
-from jcrnet_spec.errors import first_line
+from convert.gate import check_ckpt_records, check_file_size, text_note
 from convert.sniff import sniff
+from jcrnet_spec.errors import first_line
 
 
 def _mindspore():
@@ -26,11 +27,21 @@ def _mindspore():
     return mindspore
 
 
+def _mindspore_keys() -> frozenset:
+    from jcrnet_spec import PRESETS, architecture, layout_keys
+
+    return frozenset(key for preset in PRESETS for key, _ in layout_keys(architecture(preset), "mindspore"))
+
+
 def read_ckpt(path: Path) -> Tuple[Dict[str, np.ndarray], List[str]]:
-    """(MindSpore-named arrays in file order, notes)."""
+    """(MindSpore-named arrays in file order, notes).
+
+    The file's declarations are checked before MindSpore reads it (``convert.gate``). Values saved with
+    ``save_checkpoint(..., append_dict=...)`` that are not weights (strings, and scalars under names no JCRNet layout
+    has, such as ``epoch_num``) are left out with a note: ordinary checkpoints carry them."""
     ms = _mindspore()
-    if path.stat().st_size == 0:
-        raise ConversionError(path, "is empty")
+    check_file_size(path)
+    texts = check_ckpt_records(path, path.read_bytes())
     from mindspore_impl.compat import quiet_python_log
 
     try:
@@ -43,10 +54,15 @@ def read_ckpt(path: Path) -> Tuple[Dict[str, np.ndarray], List[str]]:
         detail = "" if detail.startswith("Failed to read the checkpoint file") else f" ({detail})"
         raise ConversionError(path, f"is not a readable MindSpore checkpoint, it may be corrupt or truncated"
                                     f"{detail}{hint}") from None
+    known = _mindspore_keys()
+    appended = [name for name, value in params.items()
+                if name in texts or not hasattr(value, "asnumpy") or (name not in known and not value.shape)]
+    params = {name: value for name, value in params.items() if name not in appended}
     if not params:
         raise ConversionError(path, "holds no tensors")
+    notes = [text_note(appended)] if appended else []
     try:
-        return {name: as_ml_dtypes(np.array(param.asnumpy(), copy=True)) for name, param in params.items()}, []
+        return {name: as_ml_dtypes(np.array(param.asnumpy(), copy=True)) for name, param in params.items()}, notes
     except (TypeError, RuntimeError) as error:
         raise ConversionError(path, f"holds a tensor MindSpore cannot hand to NumPy ({error})") from None
 
@@ -54,4 +70,8 @@ def read_ckpt(path: Path) -> Tuple[Dict[str, np.ndarray], List[str]]:
 def write_ckpt(tensors: Mapping[str, np.ndarray], path: Path) -> None:
     """A checkpoint in the order given (the spec's ``save_checkpoint`` order), loadable with ``load_checkpoint``."""
     ms = _mindspore()
-    ms.save_checkpoint([{"name": k, "data": ms.Tensor(np.ascontiguousarray(v))} for k, v in tensors.items()], str(path))
+    from mindspore_impl.compat import quiet_python_log
+
+    with quiet_python_log():  # a failed write is reported by the caller, in one line
+        ms.save_checkpoint([{"name": k, "data": ms.Tensor(np.ascontiguousarray(v))} for k, v in tensors.items()],
+                           str(path))

@@ -9,6 +9,7 @@ with or without DataParallel's ``module.`` prefix.
 from __future__ import annotations
 
 import re
+import warnings
 from collections import OrderedDict
 from pathlib import Path
 from typing import Dict, List, Mapping, Tuple
@@ -17,8 +18,9 @@ import numpy as np
 
 from convert.dtypes import from_torch, to_torch
 from convert.errors import ConversionError
-from jcrnet_spec.errors import first_line
+from convert.gate import check_torch_archive, check_torch_tensors
 from convert.sniff import PICKLE_PROTO, ZIP_MAGIC, sniff
+from jcrnet_spec.errors import first_line
 
 #: Keys under which training scripts nest a state_dict, tried in this order.
 NESTING_KEYS: Tuple[str, ...] = ("state_dict", "model", "params")
@@ -48,8 +50,13 @@ def _load(path: Path):
     if not (head.startswith(ZIP_MAGIC) or head[:1] == bytes([PICKLE_PROTO])):
         found = sniff(path)
         raise ConversionError(path, f"is not a torch file (it is {found or 'neither a zip archive nor a pickle'})")
+    # A zip archive is checked by its declared sizes first, then memory-mapped where its entries are stored
+    # uncompressed (always, for torch.save), so that nothing is read before each tensor's layout is checked.
+    mmap = head.startswith(ZIP_MAGIC) and check_torch_archive(path)
     try:
-        return torch.load(path, map_location="cpu", weights_only=True)
+        with warnings.catch_warnings():  # torch's deprecation notes on what a file holds are not the user's concern
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location="cpu", weights_only=True, mmap=mmap)
     except pickle.UnpicklingError as error:
         if "weights only" in str(error).lower():
             raise ConversionError(path, f"refused as unsafe: torch.load(weights_only=True) will not unpickle it "
@@ -95,6 +102,7 @@ def read_pth(path: Path) -> Tuple[Dict[str, np.ndarray], List[str]]:
     if not_tensors:
         raise ConversionError(path, f"is not a state_dict of tensors: {len(not_tensors)} entries are not tensors "
                                     f"({', '.join(not_tensors[:8])}{', ...' if len(not_tensors) > 8 else ''})")
+    check_torch_tensors(state, path)
     allowed = {torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.int64}
     odd = [f"{k} ({v.dtype})" for k, v in state.items() if v.dtype not in allowed]
     if odd:
@@ -106,4 +114,7 @@ def write_pth(tensors: Mapping[str, np.ndarray], path: Path) -> None:
     """A plain state_dict that ``torch.load(path, weights_only=True)`` returns and ``load_state_dict`` accepts."""
     import torch
 
-    torch.save(OrderedDict((k, to_torch(v)) for k, v in tensors.items()), path)
+    try:
+        torch.save(OrderedDict((k, to_torch(v)) for k, v in tensors.items()), path)
+    except RuntimeError as error:  # torch reports a failed open or write (a full disk) as RuntimeError
+        raise OSError(first_line(error).split("] ")[-1]) from None

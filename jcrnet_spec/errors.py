@@ -18,6 +18,11 @@ class UnknownChoiceError(UserError, ValueError):
     """A name (preset, naming, device, mode, ...) that is not one of the choices."""
 
 
+class UnavailableError(UserError):
+    """A known choice this install or machine cannot provide (a GPU on a CPU-only install); the message says what is
+    missing and how to get it."""
+
+
 def one_line(text: object) -> str:
     """``text`` with every run of whitespace (newlines included) collapsed to one space."""
     return " ".join(str(text).split())

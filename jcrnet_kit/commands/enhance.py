@@ -11,12 +11,13 @@ bad weights, outputs that exist) exit 2.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 from pathlib import Path
 from typing import List
 
-from jcrnet_kit.commands.options import add_tiling_arguments, check_tiling_arguments, plan_for
+from jcrnet_kit.commands.options import add_device_argument, add_tiling_arguments, check_tiling_arguments, plan_for
 from jcrnet_kit.errors import KitError
 from jcrnet_kit.models import FRAMEWORKS
 
@@ -42,6 +43,7 @@ def add_parser(subparsers) -> None:
                    help="run PyTorch or MindSpore (device and mode from $JCRNET_DEVICE, $JCRNET_MS_MODE)")
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="assert the weights' preset (default: whatever the file holds)")
+    add_device_argument(p)
     add_tiling_arguments(p)
     p.add_argument("--force", action="store_true", help="overwrite existing output files")
     p.set_defaults(func=run)
@@ -79,6 +81,8 @@ def destinations(files: List[Path], output: Path, force: bool) -> List[Path]:
         if target in seen:
             raise KitError(f"{seen[target]} and {file} would both be written to {target}")
         seen[target] = file
+        if target.exists() and os.path.samefile(file, target):
+            raise KitError(f"{target}: is the input {file} itself; enhanced images never replace their input")
     existing = [str(t) for t in targets if t.exists()]
     if existing and not force:
         listed = ", ".join(existing[:3]) + (", ..." if len(existing) > 3 else "")
@@ -90,40 +94,49 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from convert import load_weights
-    from convert.atomic import atomic_output
+    from convert.atomic import atomic_output, new_folders, remove_empty
+    from jcrnet_kit.devices import check_device
+    from jcrnet_kit.gates import check_folder_writable
     from jcrnet_kit.images.picture import read_picture, write_picture
     from jcrnet_kit.images.tiling import enhance_array
     from jcrnet_kit.models import build_forward
     from jcrnet_kit.shipped import default_weights
+    from jcrnet_spec.errors import UserError
 
     check_tiling_arguments(args)
+    device = check_device(args.device, args.framework)
     files = collect_inputs(args.inputs)
     targets = destinations(files, args.output, args.force)
+    folders = sorted({target.parent for target in targets})
+    for folder in folders:
+        check_folder_writable(folder, "-o")
     weights_path = args.weights or default_weights()
     weights = load_weights(weights_path, args.preset or "auto")
-    forward = build_forward(weights, args.framework)
-    print(f"jcrnet enhance: {len(files)} image(s), {args.framework}, {weights_path.name} ({weights.describe()})")
-    for folder in sorted({target.parent for target in targets}):
-        folder.mkdir(parents=True, exist_ok=True)
-
+    forward = build_forward(weights, args.framework, device)
+    print(f"jcrnet enhance: {len(files)} image(s), {args.framework} on {device}, {weights_path.name} "
+          f"({weights.describe()})")
+    created = [made for folder in folders for made in new_folders(folder)]
     failed = 0
-    for source, target in zip(tqdm(files, desc="images", unit="image", disable=None), targets):
-        started = time.perf_counter()
-        try:
-            picture = read_picture(source)
-            plan = plan_for(args, *picture.rgb.shape[:2])
-            with tqdm(total=len(plan), desc=source.name, unit="tile", leave=False,
-                      disable=True if plan.whole else None) as bar:
-                enhanced = enhance_array(forward, picture.rgb, plan, on_tile=bar.update)
-            with atomic_output(target, args.force) as tmp:
-                write_picture(tmp, enhanced, picture)
-        except (KitError, ValueError, OSError) as error:
-            failed += 1
-            tqdm.write(f"jcrnet enhance: error: {' '.join(str(error).split())}", file=sys.stderr)
-            continue
-        kind = f"{'gray' if picture.gray else 'RGB'}{'A' if picture.alpha is not None else ''} {picture.bits}-bit"
-        tqdm.write(f"{source} -> {target} ({picture.size} {kind}, {plan.describe()}, "
-                   f"{time.perf_counter() - started:.1f} s)")
+    try:
+        for source, target in zip(tqdm(files, desc="images", unit="image", disable=None), targets):
+            started = time.perf_counter()
+            try:
+                picture = read_picture(source)
+                plan = plan_for(args, *picture.rgb.shape[:2])
+                with tqdm(total=len(plan), desc=source.name, unit="tile", leave=False,
+                          disable=True if plan.whole else None) as bar:
+                    enhanced = enhance_array(forward, picture.rgb, plan, on_tile=bar.update)
+                with atomic_output(target, args.force) as tmp:
+                    write_picture(tmp, enhanced, picture)
+            except UserError as error:  # this image only (unreadable, too large, cannot be written); the batch goes on
+                failed += 1
+                tqdm.write(f"jcrnet enhance: error: {' '.join(str(error).split())}", file=sys.stderr)
+                continue
+            kind = f"{'gray' if picture.gray else 'RGB'}{'A' if picture.alpha is not None else ''} {picture.bits}-bit"
+            tqdm.write(f"{source} -> {target} ({picture.size} {kind}, {plan.describe()}, "
+                       f"{time.perf_counter() - started:.1f} s)")
+    finally:
+        remove_empty(created)  # folders made for outputs that none of the images reached
     if failed:
         print(f"jcrnet enhance: {failed} of {len(files)} image(s) failed", file=sys.stderr)
         return 1

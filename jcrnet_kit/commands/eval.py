@@ -17,10 +17,12 @@ from typing import Dict, Iterator, List, Tuple
 
 import numpy as np
 
-from jcrnet_kit.commands.options import add_tiling_arguments, check_tiling_arguments, plan_for
+from jcrnet_kit.commands.options import add_device_argument, add_tiling_arguments, check_tiling_arguments, plan_for
 from jcrnet_kit.models import FRAMEWORKS
 
 SYNTHETIC = "synthetic"
+#: scikit-image's SSIM window (7 x 7): smaller images have no SSIM.
+SSIM_WINDOW = 7
 CONVENTION = ("output clamped to [0, 1] and quantised to 8 bits (round(x*255)); scikit-image "
               "peak_signal_noise_ratio(data_range=255) and structural_similarity(channel_axis=-1, data_range=255), "
               "RGB, 7x7 uniform window")
@@ -46,6 +48,8 @@ def add_parser(subparsers) -> None:
     p.add_argument("--preset", choices=sorted(PRESETS), default=None,
                    help="assert the weights' preset (default: whatever the file holds)")
     p.add_argument("--json", type=Path, default=None, help="write the per-image and mean scores here")
+    p.add_argument("--force", action="store_true", help="overwrite an existing --json file")
+    add_device_argument(p)
     add_tiling_arguments(p)
     p.set_defaults(func=run)
 
@@ -54,6 +58,7 @@ def _pairs(data: str, split: str) -> Tuple[str, Iterator[Tuple[str, np.ndarray, 
     """(description, lazily read (name, low, high) pairs, count); unpaired or missing data refused up front."""
     from jcrnet_kit.errors import KitError
     from jcrnet_kit.images.pairs import find_pairs, read_rgb
+    from jcrnet_kit.images.picture import image_size
 
     if data == SYNTHETIC:
         from jcrnet_kit.train.config import DEFAULTS
@@ -62,6 +67,14 @@ def _pairs(data: str, split: str) -> Tuple[str, Iterator[Tuple[str, np.ndarray, 
         sets = load_data(SYNTHETIC, DEFAULTS["seed"])
         return f"{sets.description} (the validation pairs)", ((p.name, p.low, p.high) for p in sets.val), len(sets.val)
     found = find_pairs(Path(data), split)
+    for _, low_path, high_path in found:  # every header before any image runs: unreadable, too small, unequal
+        low_size, high_size = image_size(low_path), image_size(high_path)
+        if min(low_size) < SSIM_WINDOW:
+            raise KitError(f"{low_path}: {low_size[0]}x{low_size[1]} is smaller than SSIM's window "
+                           f"({SSIM_WINDOW}x{SSIM_WINDOW}); eval needs images of at least that size")
+        if low_size != high_size:
+            raise KitError(f"{low_path}: size {low_size[0]}x{low_size[1]} differs from its target {high_path} "
+                           f"({high_size[0]}x{high_size[1]})")
 
     def read() -> Iterator[Tuple[str, np.ndarray, np.ndarray]]:
         for name, low_path, high_path in found:
@@ -82,17 +95,21 @@ def run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from convert import load_weights
+    from jcrnet_kit.devices import check_device
+    from jcrnet_kit.gates import check_output_file
     from jcrnet_kit.images.metrics import psnr_ssim
     from jcrnet_kit.images.tiling import enhance_array
     from jcrnet_kit.models import build_forward
     from jcrnet_kit.shipped import default_weights
 
     check_tiling_arguments(args)
-    data_text, pairs, count = _pairs(args.data, args.split)
+    check_output_file(args.json, "--json", args.force)
+    device = check_device(args.device, args.framework)
     weights_path = args.weights or default_weights()
     weights = load_weights(weights_path, args.preset or "auto")
+    data_text, pairs, count = _pairs(args.data, args.split)
     preset, weights_text = weights.preset, f"{weights_path.name} ({weights.describe()})"
-    forward = build_forward(weights, args.framework)
+    forward = build_forward(weights, args.framework, device)
     print(f"jcrnet eval: {count} pair(s) from {data_text}, {args.framework}, {weights_text}")
 
     rows = []
@@ -117,5 +134,5 @@ def run(args: argparse.Namespace) -> int:
                   "convention": CONVENTION, "count": len(rows), "mean": mean, "images": rows}
         from convert.atomic import write_text
 
-        write_text(args.json, json.dumps(report, indent=2) + "\n")
+        write_text(args.json, json.dumps(report, indent=2) + "\n", force=args.force)
     return 0

@@ -19,10 +19,16 @@ def dihedral(image: np.ndarray, index: int) -> np.ndarray:
 
 def patch_batches(pairs: Sequence[Pair], patch: int, batch: int, seed: int) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
     """Endless (low, high) batches, N x 3 x patch x patch float32: random pair, crop and dihedral transform per
-    sample, drawn from one generator so the sequence depends only on ``seed``."""
+    sample, drawn from one generator so the sequence depends only on ``seed``. A patch larger than an image is
+    refused here, before the run starts, not at its first step."""
     too_small = [p.name for p in pairs if min(p.low.shape[:2]) < patch]
     if too_small:
-        raise KitError(f"patch {patch} is larger than image(s) {', '.join(too_small)}")
+        raise KitError(f"--patch {patch} is larger than the shorter side of training image(s) "
+                       f"{', '.join(too_small[:5])}{' ...' if len(too_small) > 5 else ''}")
+    return _batches(pairs, patch, batch, seed)
+
+
+def _batches(pairs: Sequence[Pair], patch: int, batch: int, seed: int) -> Iterator[Tuple[np.ndarray, np.ndarray]]:
     rng = np.random.default_rng(seed)
     while True:
         lows, highs = [], []

@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Tuple
 
 import numpy as np
 
-from jcrnet_kit.errors import KitError
-
-
-def parse_size(text: str, flag: str = "--size") -> Tuple[int, int]:
-    """``"HxW"`` -> (H, W); ``KitError`` naming the flag and the offending text."""
-    try:
-        h, w = (int(v) for v in text.lower().split("x"))
-    except ValueError:
-        raise KitError(f"{flag} {text!r} is not HxW (e.g. 256x384)") from None
-    if h <= 0 or w <= 0:
-        raise KitError(f"{flag} {text!r} must be positive")
-    return h, w
+from jcrnet_kit.numbers import parse_size  # noqa: F401  (verify and bench import it from here)
 
 
 def seeded_input(shape: Tuple[int, int, int, int], seed: int = 1) -> np.ndarray:
@@ -37,9 +27,14 @@ def low_light_sample(size: Tuple[int, int], exposure: float = 0.25, gamma: float
     return dark.transpose(2, 0, 1)[None].astype(np.float32)
 
 
-def save_image(batch_chw: np.ndarray, path) -> None:
-    """Write the first image of an N x 3 x H x W batch in [0, 1] as an 8-bit PNG (clipped)."""
+def save_image(batch_chw: np.ndarray, path, force: bool = True) -> None:
+    """Write the first image of an N x 3 x H x W batch in [0, 1] as an 8-bit PNG (clipped), atomically: a reader
+    never sees half a file and an interrupted write leaves none (an existing file is replaced unless ``force`` is
+    False)."""
     from PIL import Image
 
+    from convert.atomic import atomic_output
+
     hwc = np.clip(batch_chw[0].transpose(1, 2, 0), 0.0, 1.0)
-    Image.fromarray((hwc * 255.0 + 0.5).astype(np.uint8)).save(path)
+    with atomic_output(Path(path), force) as tmp:
+        Image.fromarray((hwc * 255.0 + 0.5).astype(np.uint8)).save(tmp, format="PNG")
