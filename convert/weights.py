@@ -11,8 +11,10 @@ from typing import Callable, Dict, List, Mapping, NamedTuple, Optional, Tuple, U
 
 import numpy as np
 
-from convert.dtypes import describe_dtypes, is_floating, unsupported_dtypes
+from convert.dtypes import describe_dtypes, unsupported_dtypes
 from convert.errors import ConversionError
+from convert.gate import check_file_size, refuse_diverged_copies, refuse_nonfinite
+from convert.gate import nonfinite_tensors  # noqa: F401  (re-exported: convert.core reports NaN / Inf with it)
 from jcrnet_spec import (
     DEFAULT_PRESET, NAMINGS, PRESETS, Architecture, KeyMismatchError, LayoutMatch, architecture, assemble, layout_keys,
     match_layouts, mindspore_to_torch, param_table, preset_differences, torch_to_mindspore,
@@ -117,6 +119,7 @@ def load(path: PathLike, preset: str = AUTO) -> Tuple[Weights, List[str]]:
     if not path.is_file():
         raise ConversionError(path, "does not exist" if not path.exists() else "is not a file")
     try:
+        check_file_size(path)
         tensors, declared_naming, declared_preset, notes = _read(path, fmt)
     except OSError as error:
         raise ConversionError(path, f"cannot be read: {error.strerror or error}") from None
@@ -129,9 +132,21 @@ def load(path: PathLike, preset: str = AUTO) -> Tuple[Weights, List[str]]:
     return Weights(ordered, match.naming, match.preset), notes
 
 
-def load_weights(path: PathLike, preset: str = AUTO) -> Weights:
-    """Read a weights file strictly: ``(tensors, naming, preset)``; raises ``ConversionError`` (one line)."""
-    return load(path, preset)[0]
+def load_weights(path: PathLike, preset: str = AUTO, allow_nonfinite: bool = False) -> Weights:
+    """Read a weights file strictly: ``(tensors, naming, preset)``; raises ``ConversionError`` (one line).
+
+    The weights every command runs come through here, so the value policies are applied here, the same for all:
+    NaN / Inf refused (unless ``allow_nonfinite``) and diverged copies of a shared parameter refused."""
+    weights = load(path, preset)[0]
+    check_values(weights, Path(path), allow_nonfinite)
+    return weights
+
+
+def check_values(weights: Weights, path: Optional[Path], allow_nonfinite: bool = False) -> None:
+    """The value policies of ``load_weights`` for weights from anywhere (``path`` names them, if known)."""
+    if not allow_nonfinite:
+        refuse_nonfinite(weights.tensors, path, "" if path else "weights: ")
+    refuse_diverged_copies(weights.tensors, weights.naming, weights.preset, path, "" if path else "weights: ")
 
 
 #: What a model builder takes as weights: a file path, loaded ``Weights``, or a mapping of arrays in either naming.
@@ -152,8 +167,10 @@ def resolve_weights(source: WeightsSource, preset: Optional[str] = None) -> Weig
                                     f"{type(source).__name__}")
     tensors = {str(k): np.asarray(v) for k, v in source.items()}
     match = resolve_layout(tensors, None, None, requested_preset=preset or AUTO)
-    return Weights({key: tensors[key] for key, _ in layout_keys(architecture(match.preset), match.naming)},
-                   match.naming, match.preset)
+    weights = Weights({key: tensors[key] for key, _ in layout_keys(architecture(match.preset), match.naming)},
+                      match.naming, match.preset)
+    check_values(weights, None)
+    return weights
 
 
 def weights_for_model(source: WeightsSource, naming: str, preset: Optional[str] = None) -> Weights:
@@ -217,17 +234,3 @@ def rename(weights: Weights, naming: str, source: Optional[Path] = None) -> Weig
     except KeyMismatchError as error:
         raise ConversionError(source, str(error)) from None
     return Weights({key: tensors[key] for key, _ in layout_keys(arch, naming)}, naming, weights.preset)
-
-
-def nonfinite_tensors(tensors: Dict[str, np.ndarray]) -> List[str]:
-    """``key (n NaN, m Inf)`` for every floating tensor holding a NaN or an infinity, in key order."""
-    found = []
-    for key, value in tensors.items():
-        if not is_floating(value):
-            continue
-        as32 = value.astype(np.float32)
-        if np.isfinite(as32).all():
-            continue
-        counts = {"NaN": int(np.isnan(as32).sum()), "Inf": int(np.isinf(as32).sum())}
-        found.append(f"{key} ({', '.join(f'{n} {kind}' for kind, n in counts.items() if n)})")
-    return found

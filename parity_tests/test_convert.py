@@ -208,13 +208,14 @@ def test_cli_verify_runs_both_implementations(capsys, tmp_path, small_verificati
     out = capsys.readouterr().out
     assert "verify: converted (MindSpore) vs source (torch), input 1x3x16x24, enhanced: max |diff|" in out
     assert "note: cast floating tensors from float32 to bfloat16" in out
-    assert out.count(" ok\n") == 2
+    assert "verify: tensors vs the source cast by torch (Tensor.to(torch.bfloat16)): 160 tensors" in out
+    assert out.count(" ok\n") == 3
 
 
 def test_cli_verify_failure_writes_nothing(capsys, tmp_path, small_verification, monkeypatch):
     from jcrnet_kit.parity.tolerances import AbsoluteBound
 
-    monkeypatch.setattr("convert.equivalence.CONVERTED_WEIGHTS", AbsoluteBound(-1.0, "an impossible budget"))
+    monkeypatch.setattr("convert.equivalence.SAME_FRAMEWORK_CONVERSION", AbsoluteBound(-1.0, "an impossible budget"))
     src = write_pth("published", tmp_path / "a.pth")
     assert main([str(src), str(tmp_path / "b.safetensors"), "--verify"]) == 1
     err = capsys.readouterr().err

@@ -79,7 +79,10 @@ def run_torch(model, images: np.ndarray) -> Dict[str, np.ndarray]:
 
 
 def run_mindspore(net, images: np.ndarray) -> Dict[str, np.ndarray]:
-    return _run(net, lambda: net(ms.Tensor(images)), lambda t: t.asnumpy().copy())
+    from mindspore_impl.compat import mode
+
+    with mode("pynative"):  # forward hooks run in PyNative only (Graph mode would compile the taps' source)
+        return _run(net, lambda: net(ms.Tensor(images)), lambda t: t.asnumpy().copy())
 
 
 @cache
