@@ -28,23 +28,31 @@ def budget_table() -> str:
         lines.append(_budget_row(f"one layer alone: {quantity.replace('_', ' ')} (default)", budget))
     for (kind, quantity), budget in tol.BY_KIND.items():
         lines.append(_budget_row(f"one layer alone: {quantity.replace('_', ' ')} of a {kind}", budget))
-    for (block, train, quantity), budget in tol.BY_BLOCK.items():
-        mode = "train" if train else "eval"
-        lines.append(_budget_row(f"`{block}` tested whole, {mode} mode: {quantity.replace('_', ' ')}", budget))
     for kind, budget in tol.IN_MODEL.items():
         where = "a layer inside the whole model (`jcrnet verify`)" + ("" if kind == "*" else f": {kind}")
         lines.append(_budget_row(where, budget))
     for (kind, quantity), budget in tol.WHOLE_MODEL.items():
         what = quantity.replace("_", " ") + ("" if kind == "*" else f" of a {kind}")
         lines.append(_budget_row(f"whole model: {what}", budget))
+    for name, budget in named_budgets():
+        lines.append(_budget_row(f"`{name}`", budget))
     return "\n".join(lines)
 
 
+def named_budgets() -> Iterator[Tuple[str, tol.Budget]]:
+    """Module-level two-bar ``Budget`` objects of the tolerance module (outside its tables)."""
+    for name, value in vars(tol).items():
+        if isinstance(value, tol.Budget):
+            yield name, value
+
+
 def training_table() -> str:
-    lines = ["| mode | figure | bound | reason |", "| --- | --- | --- | --- |"]
-    for mode, bounds in tol.TRAINING.items():
-        for name, bound in bounds.items():
-            lines.append(f"| {mode} | {name} | {bound.limit:.0e} | {_cell(bound.reason)} |")
+    lines = ["| mode | figure | ratio to torch's fp64 distance | floor (of the figure's scale) | reason |",
+             "| --- | --- | --- | --- | --- |"]
+    for mode, bars in tol.TRAINING.items():
+        for name, bar in bars.items():
+            floor = _ulp(bar.floor) if bar.floor < 1e3 * tol.ULP else f"{bar.floor:g}"
+            lines.append(f"| {mode} | {name} | {bar.ratio:g} | {floor} | {_cell(bar.reason)} |")
     return "\n".join(lines)
 
 
@@ -65,10 +73,10 @@ def other_table() -> str:
 
 def every_reason() -> List[str]:
     """The reason of every bound the tolerance module defines (for the test that all of them are tabled)."""
-    reasons = [b.reason for b in (*tol.DEFAULTS.values(), *tol.BY_KIND.values(), *tol.BY_BLOCK.values(),
+    reasons = [b.reason for b in (*tol.DEFAULTS.values(), *tol.BY_KIND.values(),
                                   *tol.IN_MODEL.values(), *tol.WHOLE_MODEL.values())]
     reasons += [b.reason for bounds in tol.TRAINING.values() for b in bounds.values()]
-    reasons += [b.reason for _, b in named_bounds()]
+    reasons += [b.reason for _, b in named_bounds()] + [b.reason for _, b in named_budgets()]
     return reasons
 
 

@@ -151,8 +151,7 @@ def budgets(answer: Answer) -> List[Tuple[str, object]]:
         for mode in cases.modes_of(node):
             holder = answer.entries[0].kind if quantity in ("param_grad", "running_stat") and answer.entries else \
                 node.kind
-            out.append((f"alone, {quantity}, {mode}",
-                        tolerances.budget_for(holder, quantity, (node.kind, mode == "train"))))
+            out.append((f"alone, {quantity}, {mode}", tolerances.budget_for(holder, quantity)))
     out.append(("inside the whole model (jcrnet verify)", tolerances.in_model_budget(node.kind)))
     for kind in sorted({e.kind for e in answer.entries if e.role == TRAINABLE}):
         out.append((f"whole-model gradient of a {kind} parameter", tolerances.whole_model_budget(kind, "param_grad")))
