@@ -24,8 +24,13 @@ lint: setup
 	$(BIN)/ruff check .
 
 docs: setup
-	$(BIN)/jcrnet api-map --out docs/API_MAPPING.md
+	$(BIN)/jcrnet api-map --out docs/API_MAPPING.md --force
 	$(BIN)/python -m jcrnet_kit.docs.regions
 
 clean:
 	rm -rf $(VENV) out .pytest_cache
+
+# On a Linux machine with an NVIDIA GPU: both frameworks on the GPU, one JSON report (tools/gpu_check.sh --help).
+.PHONY: gpu-check
+gpu-check:
+	tools/gpu_check.sh $(GPU_CHECK_ARGS)

@@ -1,4 +1,5 @@
-"""The benchmark's pieces that can be checked without timing anything: FLOP counting and argument errors."""
+"""The benchmark's pieces that can be checked without judging a time: FLOP counting, argument errors, the interleaved
+rounds and what they record, and workers that die or are stopped."""
 
 from __future__ import annotations
 
@@ -53,3 +54,29 @@ def test_a_killed_worker_is_reported_as_such():
     assert _failure(-9, "[WARNING] ME(1) something") == \
         "worker killed by signal 9 (the kernel's out-of-memory killer, most likely)"
     assert _failure(1, "Traceback\nRuntimeError: boom\n[WARNING] ME(1) late log line") == "RuntimeError: boom"
+
+
+def test_backends_interleave_and_each_round_records_the_load(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--sizes", "16x24", "--backends", "torch-eager,onnxruntime", "--repeats", "2", "--json", str(out)]
+    assert main(argv) == 0
+    report = json.loads(out.read_text())
+    assert report["load_average_start"] >= 0 and report["load_average_end"] >= 0
+    rows = {row["backend"]: row for row in report["results"]}
+    for row in rows.values():
+        assert len(row["seconds"]) == len(row["cpu_s"]) == len(row["round_load"]) == 2, row
+        assert row["min_s"] <= row["median_s"] <= row["max_s"] and row["warmup_s"] > 0
+    versus = rows["onnxruntime"]["vs_torch-eager"]
+    assert len(versus["rounds"]) == 2 and versus["min"] <= versus["median"] <= versus["max"]
+    assert versus["rounds"] == [a / b for a, b in zip(rows["onnxruntime"]["seconds"], rows["torch-eager"]["seconds"])]
+    assert "load average before each round" in capsys.readouterr().out
+
+
+def test_a_worker_past_the_memory_limit_is_stopped_and_reported(tmp_path, capsys):
+    out = tmp_path / "bench.json"
+    argv = ["bench", "--sizes", "16x24", "--backends", "torch-eager", "--repeats", "1", "--max-rss-gb", "0.05",
+            "--json", str(out)]
+    assert main(argv) == 0
+    (row,) = json.loads(out.read_text())["results"]
+    assert "median_s" not in row and row["error"].startswith("worker stopped by the bench at "), row
+    assert "unavailable: worker stopped by the bench" in capsys.readouterr().out

@@ -15,6 +15,17 @@ FRAMEWORKS = ("torch", "mindspore")
 DEFAULTS = {"preset": DEFAULT_PRESET, "seed": 0, "batch": 4, "patch": 64, "lr": recipe.ADAM_LR, "steps": 1000}
 #: The recipe warms up for 3 epochs; one epoch is one patch per training image.
 WARMUP_EPOCHS = 3
+#: Bounds of the numeric flags, each with its reason. Steps: a run is counted, logged and scheduled per step, so the
+#: bound only keeps a typo from meaning centuries (10^9 steps). Batch x patch^2 is one batch's pixels: 256 x 256 x 16
+#: is the recipe; the bounds keep one batch's arrays under a few GB. Learning rate: Adam with the recipe's 2e-4 already
+#: diverges well below 1.
+MAX_STEPS = 10 ** 9
+MAX_BATCH = 1024
+MIN_PATCH = 16
+MAX_PATCH = 2048
+MAX_LR = 1.0
+#: Pixels of one global batch (batch x patch^2): 16 times the recipe's 16 x 256^2, about 400 MB of input arrays.
+MAX_BATCH_PIXELS = 2 ** 24
 #: Settings that define a run; a resumed run takes them from its checkpoint and refuses a different value.
 RUN_FIELDS = ("framework", "preset", "data", "seed", "batch", "patch", "lr", "warmup_steps", "steps")
 
@@ -54,6 +65,12 @@ def check(config: RunConfig, world: int, accumulate: int, val_every: int, save_e
     for name in ("batch", "patch", "steps"):
         if getattr(config, name) < 1:
             raise KitError(f"--{name} must be at least 1")
+    if config.steps > MAX_STEPS:
+        raise KitError(f"the run would take {config.steps} steps (from --epochs), more than {MAX_STEPS}")
+    if config.batch * config.patch ** 2 > MAX_BATCH_PIXELS:
+        pixels = config.batch * config.patch ** 2
+        raise KitError(f"--batch {config.batch} x --patch {config.patch} is {pixels:,} pixels per step, more than "
+                       f"{MAX_BATCH_PIXELS:,} (16 x the recipe's 16 x 256^2)")
     if config.patch % 2:
         raise KitError(f"--patch {config.patch}: JCRNet needs an even patch side")
     if accumulate < 1 or val_every < 0 or save_every < 1 or config.warmup_steps < 0 or config.lr <= 0:

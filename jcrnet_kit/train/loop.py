@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import os
 import sys
 import time
 from dataclasses import asdict
@@ -17,12 +16,16 @@ from typing import Tuple
 import numpy as np
 
 from jcrnet_kit.errors import KitError
+from convert.atomic import new_folders, remove_empty
+from jcrnet_kit.devices import check_device
 from jcrnet_kit.train.checkpoints import (
-    MODEL_SUFFIX, checkpoint_stem, existing_checkpoints, initial_weights, read_checkpoint, write_json,
+    MODEL_SUFFIX, check_run_outputs, checkpoint_stem, existing_checkpoints, initial_weights, previous_log,
+    read_checkpoint, write_json,
 )
 from jcrnet_kit.train.config import DEFAULTS, WARMUP_EPOCHS, RunConfig, check, resolve
 from jcrnet_kit.train.data import DataSets, even_crop, load_data, shards, skip
 from jcrnet_kit.train.distributed import world_and_rank
+from jcrnet_kit.train.optim import recipe_schedule
 from jcrnet_spec import recipe
 
 
@@ -42,6 +45,14 @@ def baseline(pairs) -> Tuple[float, float]:
     return float(np.mean([s[0] for s in scores])), float(np.mean([s[1] for s in scores]))
 
 
+def _conv_backward(choice) -> str:
+    """The MindSpore convolution backward the run built (``lowmem`` or ``stock``)."""
+    from mindspore_impl.layers import conv_backward_for
+
+    with conv_backward_for(choice, training=True) as kind:
+        return kind
+
+
 def train(args: argparse.Namespace) -> int:
     import torch  # noqa: F401  (torch before MindSpore in every process)
 
@@ -56,12 +67,9 @@ def train(args: argparse.Namespace) -> int:
         raise KitError("--framework torch|mindspore is required")
     if args.data is None and record is None:
         raise KitError("--data DIR|synthetic is required")
-    device = (args.device or os.environ.get("JCRNET_DEVICE") or "CPU").upper().replace("ASCEND", "Ascend")
-    if device not in ("CPU", "GPU", "Ascend"):
-        raise KitError(f"--device {args.device}: choose CPU, GPU or Ascend")
     framework = args.framework or record["run"]["framework"]
-    if framework == "torch" and device == "Ascend":
-        raise KitError("--device Ascend needs --framework mindspore")
+    device = check_device(args.device, framework)
+    check_run_outputs(args.out, args.json, args.force, stem)
     world, rank = world_and_rank(framework, device)
 
     data_spec = args.data if args.data is not None else record["run"]["data"]
@@ -92,32 +100,37 @@ def train(args: argparse.Namespace) -> int:
     if start >= config.steps:
         raise KitError(f"{args.resume}: the run already reached step {start} of {config.steps}")
 
+    schedule = recipe_schedule(config.steps, config.warmup_steps, config.lr)
     if framework == "torch":
         from jcrnet_kit.train.torch_trainer import TorchTrainer
 
-        trainer = TorchTrainer(preset, state, device, world, rank)
+        trainer = TorchTrainer(preset, state, device, world, rank, schedule)
     else:
-        schedule = [recipe.learning_rate(s, config.steps, config.warmup_steps, config.lr)
-                    for s in range(1, config.steps + 1)]
         from jcrnet_kit.train.mindspore_trainer import MindSporeTrainer
 
-        trainer = MindSporeTrainer(preset, state, device, world, args.ms_mode, schedule)
+        trainer = MindSporeTrainer(preset, state, device, world, args.ms_mode, schedule, conv=args.ms_conv)
     if record is not None:
         trainer.load_state(stem)
     lead = rank == 0
-    if lead:
-        args.out.mkdir(parents=True, exist_ok=True)
+    created = new_folders(args.out) if lead else []
     command = " ".join(["jcrnet", *sys.argv[1:]]) if sys.argv[1:2] == ["train"] else None  # None: called in-process
     log = {"command": command, "run": asdict(config),
-           "device": device, "ms_mode": args.ms_mode if framework == "mindspore" else None, "world_size": world,
+           "device": device, "ms_mode": args.ms_mode if framework == "mindspore" else None,
+           "ms_conv": _conv_backward(args.ms_conv) if framework == "mindspore" else None, "world_size": world,
            "accumulate": args.accumulate, "init": init, "data": data.description, "train_pairs": len(data.train),
            "val_pairs": len(data.val), "schedule": f"linear warm-up {config.warmup_steps} steps, cosine to "
                                                    f"{recipe.LR_MIN:g}", "resumed_from": stem.name if stem else None,
            "steps": [], "validation": [], "checkpoints": []}
-    if lead:
-        psnr, ssim = baseline(data.val)
-        log["baseline"] = {"psnr": psnr, "ssim": ssim}
-    return _loop(args, config, trainer, data, batches, start, world, rank, log)
+    if lead and stem is not None:
+        log.update(previous_log(args.out, stem, start) or {})
+    try:
+        if lead:
+            psnr, ssim = baseline(data.val)
+            log["baseline"] = {"psnr": psnr, "ssim": ssim}
+        return _loop(args, config, trainer, data, batches, start, world, rank, log)
+    except BaseException:
+        remove_empty(created)  # a run that failed before its first checkpoint leaves no folder behind
+        raise
 
 
 def _loop(args, config: RunConfig, trainer, data: DataSets, batches, start: int, world: int, rank: int,
@@ -171,7 +184,7 @@ def _loop(args, config: RunConfig, trainer, data: DataSets, batches, start: int,
     if lead:
         write_json(args.out / "train_log.json", log)
         if args.json is not None:
-            write_json(args.json, log)
+            write_json(args.json, log, force=args.force)
         last = log["validation"][-1] if log["validation"] else None
         summary = f", val PSNR {last['psnr']:.2f} dB (input {log['baseline']['psnr']:.2f} dB)" if last else ""
         print(f"jcrnet train: {trainer.framework} {config.steps - start} steps in {log['seconds_total']:.1f} s, "

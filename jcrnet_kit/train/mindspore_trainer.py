@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from jcrnet_kit.errors import KitError
-from jcrnet_spec import recipe
+from jcrnet_kit.train.optim import (
+    Schedule, check_learning_rate, constant, current_lr, load_mindspore_state, mindspore_adam, mindspore_state,
+)
 
 
 class MindSporeTrainer:
-    """The recipe in MindSpore: ``value_and_grad`` of the shared loss, stock ``nn.Adam`` (its eps convention) with the
-    schedule as its dynamic learning rate; data parallel through ``DistributedGradReducer`` (mean)."""
+    """The recipe in MindSpore: ``value_and_grad`` of the shared loss, ``experimental.optim.AdamW(weight_decay=0)``
+    (torch's Adam) with its ``LambdaLR`` per step (``jcrnet_kit.train.optim``; default: the recipe's constant learning
+    rate); data parallel through ``DistributedGradReducer`` (mean)."""
 
     framework = "mindspore"
 
     def __init__(self, preset: str, state: Dict[str, np.ndarray], device: str, world: int, mode: str,
-                 schedule: Sequence[float]):
+                 schedule: Optional[Schedule] = None, conv: Optional[str] = None):
+        """``conv``: the convolutions' backward (``mindspore_impl.layers.CONV_BACKWARDS``; None: ``$JCRNET_MS_CONV``,
+        else ``auto``: the low-memory one on CPU)."""
         import mindspore as ms
         from mindspore import nn
 
@@ -27,25 +32,17 @@ class MindSporeTrainer:
 
         mindspore_impl.configure(device=device, mode=mode)
         self.ms, self.preset, self.world = ms, preset, world
-        self.net = build_mindspore(preset, state, train=True)
-        b1, b2 = recipe.ADAM_BETAS
-        # The whole schedule as nn.Adam's dynamic learning rate, indexed by its global_step (saved with the state).
-        # Setting a learning-rate Parameter before each step works in Graph mode only: PyNative kept the first value.
-        self.schedule = list(schedule)
-        self.opt = nn.Adam(self.net.trainable_params(), learning_rate=self.schedule, beta1=b1, beta2=b2,
-                           eps=recipe.ADAM_EPS)
+        self.net = build_mindspore(preset, state, train=True, conv=conv)  # auto: the low-memory backward on CPU
+        self.opt, self.scheduler = mindspore_adam(self.net.trainable_params(), schedule or constant())
         grad_fn = mindspore_loss_fn(self.net)
         self.grad_fn = ms.jit(grad_fn) if mode == "graph" else grad_fn
         self.reducer = nn.DistributedGradReducer(self.opt.parameters, mean=True, degree=world) if world > 1 else None
 
-    def _optimizer_params(self) -> list:
-        opt = self.opt
-        return [*opt.moment1, *opt.moment2, opt.beta1_power, opt.beta2_power, opt.global_step]
-
     def step(self, step: int, lr: float, micro: Sequence[Tuple[np.ndarray, np.ndarray]]) -> float:
+        from mindspore_impl.compat import mode
+
         ms = self.ms
-        if abs(self.schedule[step - 1] - lr) > 1e-12 * lr:
-            raise RuntimeError(f"step {step}: learning rate {lr} is not the schedule's {self.schedule[step - 1]}")
+        check_learning_rate(step, lr, current_lr(self.scheduler))
         total, grads = 0.0, None
         for x, y in micro:
             loss, g = self.grad_fn(ms.Tensor(x), ms.Tensor(y))
@@ -56,7 +53,9 @@ class MindSporeTrainer:
         if self.reducer is not None:
             grads = self.reducer(grads)
             total = float(ms.ops.AllReduce()(ms.Tensor([total], ms.float32)).asnumpy()[0]) / self.world
-        self.opt(grads)
+        with mode("pynative"):  # compiled as a graph, the optimiser's ~2k small kernels hold +390 MB (same speed)
+            self.opt(grads)
+        self.scheduler.step()
         return total
 
     def finish(self) -> None:
@@ -92,7 +91,8 @@ class MindSporeTrainer:
         convert.save_weights(weights, str(stem) + ".ckpt", force=force)
         convert.save_weights(weights, str(stem) + ".safetensors", naming="torch", force=force)
         with atomic_output(Path(str(stem) + ".state.ckpt"), force) as tmp:
-            self.ms.save_checkpoint([{"name": p.name, "data": p} for p in self._optimizer_params()], str(tmp))
+            self.ms.save_checkpoint([{"name": p.name, "data": p} for p in mindspore_state(self.opt, self.scheduler)],
+                                    str(tmp))
 
     def load_state(self, stem: Path) -> None:
         from mindspore_impl.compat import quiet_python_log
@@ -103,9 +103,11 @@ class MindSporeTrainer:
                 saved = self.ms.load_checkpoint(str(path))
         except (ValueError, RuntimeError) as error:
             raise KitError(f"{path}: not a readable optimiser state ({str(error).strip().splitlines()[0]})") from None
-        params = self._optimizer_params()
-        missing = [p.name for p in params if p.name not in saved]
-        if missing or len(saved) != len(params):
-            raise KitError(f"{path}: optimiser state does not match this model ({len(missing)} missing)")
-        for p in params:
-            p.set_data(saved[p.name].astype(p.dtype))
+        try:
+            load_mindspore_state(self.opt, self.scheduler, {name: p.asnumpy() for name, p in saved.items()})
+        except KeyError as error:
+            raise KitError(f"{path}: optimiser state does not match this run (no {error.args[0]}; a state written "
+                           f"by an older `jcrnet train` held nn.Adam's moments, which cannot be resumed exactly)"
+                           ) from None
+        except ValueError as error:
+            raise KitError(f"{path}: optimiser state does not match this run ({error})") from None

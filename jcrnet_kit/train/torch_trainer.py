@@ -2,25 +2,28 @@
 
 from __future__ import annotations
 
-import math
 from contextlib import nullcontext
 from pathlib import Path
-from typing import Dict, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
 import numpy as np
 
 from jcrnet_kit.errors import KitError
-from jcrnet_spec import recipe
+from jcrnet_kit.train.optim import Schedule, check_learning_rate, constant, current_lr, torch_adam
+
+#: Version of the ``.state.pth`` layout: 2 = stock Adam's state and the scheduler's (1, without a "format" key, held
+#: an Adam whose eps had been rewritten to MindSpore's convention).
+STATE_FORMAT = 2
 
 
 class TorchTrainer:
-    """The recipe in PyTorch; ``torch.optim.Adam`` runs with MindSpore's eps convention
-    (``jcrnet_kit.parity.trajectories``): eps at step t is ``eps / sqrt(1 - b2^t)``, so both frameworks run the same
-    algorithm."""
+    """The recipe in PyTorch: stock ``torch.optim.Adam``, its learning rate set per step by ``LambdaLR``
+    (``jcrnet_kit.train.optim``); the default schedule is the recipe's constant learning rate."""
 
     framework = "torch"
 
-    def __init__(self, preset: str, state: Dict[str, np.ndarray], device: str, world: int, rank: int):
+    def __init__(self, preset: str, state: Dict[str, np.ndarray], device: str, world: int, rank: int,
+                 schedule: Optional[Schedule] = None):
         import torch
 
         from jcrnet_kit.parity.gradients import build_torch
@@ -38,16 +41,13 @@ class TorchTrainer:
 
             # JCRNet has parameters that reach no output (the spec's unused modules).
             self.ddp = DistributedDataParallel(self.model, find_unused_parameters=True)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=recipe.ADAM_LR, betas=recipe.ADAM_BETAS,
-                                    eps=recipe.ADAM_EPS, foreach=False)
+        self.opt, self.scheduler = torch_adam(self.model.parameters(), schedule or constant())
 
     def step(self, step: int, lr: float, micro: Sequence[Tuple[np.ndarray, np.ndarray]]) -> float:
         from torch_reference.loss import jcrnet_loss
 
         torch = self.torch
-        for group in self.opt.param_groups:
-            group["lr"] = lr
-            group["eps"] = recipe.ADAM_EPS / math.sqrt(1.0 - recipe.ADAM_BETAS[1] ** step)
+        check_learning_rate(step, lr, current_lr(self.scheduler))
         self.opt.zero_grad(set_to_none=True)
         net = self.ddp or self.model
         total = torch.zeros((), dtype=torch.float64)
@@ -58,6 +58,7 @@ class TorchTrainer:
                 (loss / len(micro)).backward()
             total += loss.detach().cpu().double() / len(micro)
         self.opt.step()
+        self.scheduler.step()
         if self.world > 1:
             torch.distributed.all_reduce(total)
             total /= self.world
@@ -90,13 +91,21 @@ class TorchTrainer:
         convert.save_weights(weights, str(stem) + ".pth", force=force)
         convert.save_weights(weights, str(stem) + ".safetensors", force=force)
         with atomic_output(Path(str(stem) + ".state.pth"), force) as tmp:
-            self.torch.save({"optimizer": self.opt.state_dict()}, tmp)
+            self.torch.save({"format": STATE_FORMAT, "optimizer": self.opt.state_dict(),
+                             "scheduler": self.scheduler.state_dict()}, tmp)
 
     def load_state(self, stem: Path) -> None:
         path = Path(str(stem) + ".state.pth")
         try:
             state = self.torch.load(path, weights_only=True, map_location=self.device)
+            if state.get("format") != STATE_FORMAT:
+                raise KitError(f"{path}: optimiser state of an older `jcrnet train` (Adam with MindSpore's eps "
+                               f"convention, no scheduler); it cannot be resumed exactly: start again from its "
+                               f"weights with --init")
             self.opt.load_state_dict(state["optimizer"])
+            self.scheduler.load_state_dict(state["scheduler"])
+        except KitError:
+            raise
         except Exception as error:  # torch raises many kinds for a damaged or foreign file; report one line
             raise KitError(f"{path}: not a readable optimiser state ({type(error).__name__}: "
                            f"{str(error).splitlines()[0] if str(error) else ''})") from None
