@@ -8,6 +8,9 @@ from jcrnet_kit.errors import KitError
 
 #: Trained on the seeded synthetic set (torch naming, preset ``published``); shipped with the package.
 DEFAULT_WEIGHTS = Path(__file__).parent / "assets" / "jcrnet-synthetic.safetensors"
+#: The torch side of ``jcrnet verify --size 16x24 --layer-crop 8x12`` on those weights (``--reference-sample 256``), for
+#: verifying on a machine without torch: ``jcrnet verify --reference`` with no path uses it.
+DEFAULT_REFERENCE = Path(__file__).parent / "assets" / "jcrnet-synthetic.reference.safetensors"
 
 
 def default_weights() -> Path:

@@ -23,6 +23,7 @@ DATA_TABLES = {
     "jcrnet_kit/docs/claims.py": "the API map's executable claims, one function per row",
     "jcrnet_kit/mutants/catalogue.py": "the mutant catalogue, one patch function per porting bug",
     "jcrnet_spec/architecture.py": "the module tree of JCRNet",
+    "jcrnet_kit/parity/tolerances.py": "every budget of the kit with its reason",
 }
 MAX_LINES = 300
 

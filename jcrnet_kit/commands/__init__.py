@@ -7,6 +7,7 @@ never imports another command. Each module has ``add_parser(subparsers)``, which
 COMMAND_MODULES = (
     "jcrnet_kit.commands.verify",
     "convert.cli",
+    "jcrnet_kit.commands.compare",
     "jcrnet_kit.commands.where",
     "jcrnet_kit.commands.mutants",
     "jcrnet_kit.commands.train",
@@ -14,4 +15,5 @@ COMMAND_MODULES = (
     "jcrnet_kit.commands.enhance",
     "jcrnet_kit.commands.bench",
     "jcrnet_kit.commands.api_map",
+    "jcrnet_kit.commands.map",
 )

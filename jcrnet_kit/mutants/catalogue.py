@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator
+from typing import Callable, Dict, Iterator, Tuple
 
 from jcrnet_kit.mutants.patching import (
     patch, patch_after_init, patch_construct, patch_conversion, patch_everywhere, patch_leaf,
@@ -18,9 +18,17 @@ MUTANT_ENV = "JCRNET_MUTANT"
 
 @dataclass(frozen=True)
 class Mutant:
+    """A porting bug. ``presets`` and ``families`` (``jcrnet_kit.parity.families.WEIGHTS``) are where its numbers
+    can differ from torch's at all (empty: everywhere), ``why`` says why not elsewhere; ``numeric`` is False for a bug
+    no number shows (only a structural check catches it); ``parts`` are the verification parts that can show it."""
+
     name: str
     bug: str  # the porting bug, as a porter would have written it
     patch: Callable[[contextlib.ExitStack], None]  # applies it; registers the undo on the stack
+    applies: Callable[[str, str], bool] = lambda preset, family: True  # (preset, weights family)
+    why: str = ""
+    numeric: bool = True
+    parts: Tuple[str, ...] = ("outputs", "in_model", "layers", "gradients")
 
 
 def conv_has_bias_default(stack):
@@ -50,6 +58,20 @@ def leaky_relu_native_gradient(stack):
 
     patch(stack, blocks, "leaky_relu", ops.leaky_relu)
     patch_leaf(stack, "LeakyReLU", lambda leaf: nn.LeakyReLU(alpha=leaf.negative_slope))
+
+
+def prelu_native_gradient(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "PReLU", lambda leaf: nn.PReLU(channel=leaf.num_parameters, w=leaf.init))
+
+
+def conv_bias_add_gradient(stack):
+    from mindspore import nn
+
+    patch_leaf(stack, "Conv2d", lambda leaf: nn.Conv2d(leaf.in_channels, leaf.out_channels, leaf.kernel_size,
+                                                       stride=leaf.stride, pad_mode="pad", padding=leaf.pad,
+                                                       has_bias=leaf.bias))
 
 
 def batchnorm_momentum_convention(stack):
@@ -250,23 +272,182 @@ def lbp_returns_sum(stack):
     patch_construct(stack, blocks.LBP, construct)
 
 
+def leaky_relu_ge_zero(stack):
+    from mindspore import ops
+
+    import mindspore_impl.compat as compat
+
+    def leaky_relu(x, slope):  # ``x >= 0`` where torch's kink belongs to the left side: the gradient at 0 is 1
+        return ops.where(x >= 0, x, x * slope)
+
+    patch_everywhere(stack, compat.leaky_relu, leaky_relu)
+
+
+def sft_condition_slope_as_fused(stack):
+    from mindspore_impl import blocks
+
+    patch_after_init(stack, blocks.SFTLayer, lambda self: setattr(self, "condition_slope", self.fused_slope))
+
+
+def conv_weight_transposed_square(stack):
+    patch_conversion(stack, lambda kind, name, a: a.transpose(1, 0, 2, 3).copy()
+                     if kind == "Conv2d" and name == "weight" and a.shape[0] == a.shape[1] else a)
+
+
+def condnet_missing_relu(stack):
+    from mindspore import nn
+
+    from mindspore_impl import blocks
+
+    patch_after_init(stack, blocks.IllumNet, lambda self: self.CondNet.__setitem__(3, nn.Identity()))
+
+
+def prelu_as_max(stack):
+    from mindspore import nn, ops
+
+    class MaxPReLU(nn.PReLU):  # max(x, w x): PReLU only while 0 <= w <= 1
+        def construct(self, x):
+            return ops.maximum(x, x * self.w.reshape(1, -1, 1, 1))
+
+    patch_leaf(stack, "PReLU", lambda leaf: MaxPReLU(channel=leaf.num_parameters, w=leaf.init))
+
+
+def batchnorm_running_var_ignored(stack):
+    from mindspore import nn, ops
+
+    class UnitVarianceBatchNorm(nn.BatchNorm2d):  # eval mode normalises by sqrt(1 + eps), as if var were 1
+        def construct(self, x):
+            if self.training:
+                return super().construct(x)
+            shape = (1, -1, 1, 1)
+            normed = (x - self.moving_mean.reshape(shape)) / ops.sqrt(ops.ones_like(self.moving_variance) + self.eps)
+            return normed * self.gamma.reshape(shape) + self.beta.reshape(shape)
+
+    patch_leaf(stack, "BatchNorm2d",
+               lambda leaf: UnitVarianceBatchNorm(leaf.num_features, eps=leaf.eps, momentum=1 - leaf.momentum))
+
+
+def adam_eps_before_bias_correction(stack):
+    from jcrnet_kit.train import optim
+
+    def mindspore_adam(params, schedule):  # experimental.optim.Adam: the ops.Adam kernel, nn.Adam's eps placement
+        from mindspore.experimental.optim import Adam
+        from mindspore.experimental.optim.lr_scheduler import LambdaLR
+
+        opt = Adam(params, lr=optim.BASE_LR, betas=(0.9, 0.999), eps=1e-8)
+        return opt, LambdaLR(opt, lambda epoch: optim._from_epoch(schedule, epoch))
+
+    patch(stack, optim, "mindspore_adam", mindspore_adam)
+
+
+def _narrowing(stack, name: str, change) -> None:
+    """Replace ``convert.dtypes.cast_floating`` with one whose narrowing casts (float16, bfloat16) go through
+    ``change(float32 array, numpy dtype)``."""
+    import numpy as np
+
+    from convert import dtypes
+
+    original = dtypes.cast_floating
+
+    def cast_floating(tensors, dtype):
+        if dtype not in ("float16", "bfloat16"):
+            return original(tensors, dtype)
+        target = dtypes.TARGET_DTYPES[dtype]
+        return {k: change(np.asarray(v, np.float32), target) if dtypes.is_floating(v) else v
+                for k, v in tensors.items()}
+
+    cast_floating.__name__ = name
+    patch_everywhere(stack, original, cast_floating)
+
+
+def bfloat16_by_truncation(stack):
+    import numpy as np
+
+    def truncate(value, target):  # keep the top 16 bits: rounds toward zero where the cast rounds to nearest even
+        if str(target) != "bfloat16":
+            return value.astype(target)
+        return (value.view(np.uint32) >> 16).astype(np.uint16).view(target)
+
+    _narrowing(stack, "truncating_cast", truncate)
+
+
+def narrowed_weights_scaled(stack):
+    _narrowing(stack, "scaling_cast", lambda value, target: (value * 1.01).astype(target))
+
+
+def _exact_zeros(preset: str, family: str) -> bool:
+    """Where an input of the SFT condition's LeakyReLU is exactly 0: the published preset's dead edge branch."""
+    return preset == "published" and family != "edge_on"
+
+
+def _edge_branch_live(preset: str, family: str) -> bool:
+    return preset == "torch-defaults" or family == "edge_on"
+
+
+_EDGE_BRANCH = "the published preset has no bias in the illumination net, so with these weights conv15 is negative " \
+               "everywhere and the edge branch (CondNet, the SFT condition convs) outputs exactly 0"
+
 CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("conv_has_bias_default", "nn.Conv2d(...) without has_bias: MindSpore's default is False, torch's True",
            conv_has_bias_default),
-    Mutant("conv_pad_mode_same_default", "nn.Conv2d(...) without pad_mode: MindSpore's default 'same' ignores "
-                                         "padding (the same numbers here, but not the same layer)",
-           conv_pad_mode_same_default),
+    Mutant("conv_pad_mode_same_default", "nn.Conv2d(...) without pad_mode and padding: MindSpore's default 'same' "
+                                         "pads by itself (the same numbers here, but not the same layer)",
+           conv_pad_mode_same_default, numeric=False,
+           why="'same' pads as the spec does at every kernel and stride JCRNet uses (3x3 and 1x1 at stride 1, 4x4 at "
+               "stride 2 on even sides): no number differs; conformance reads pad_mode back"),
     Mutant("leaky_relu_default_slope", "ops.leaky_relu(x) after SFT2 with MindSpore's default slope 0.2 where torch's "
-                                       "F.leaky_relu(x) defaults to 0.01", leaky_relu_default_slope),
+                                       "F.leaky_relu(x) defaults to 0.01", leaky_relu_default_slope,
+           applies=lambda preset, family: preset == "torch-defaults", why="the published slope is 0.2 already"),
     Mutant("leaky_relu_native_gradient", "MindSpore's own LeakyReLU: gradient (1 + slope) / 2 at exactly 0, torch's "
-                                         "slope", leaky_relu_native_gradient),
+                                         "slope", leaky_relu_native_gradient, applies=_exact_zeros, parts=("layers",),
+           why="the gradient differs at exactly 0 only: the SFT condition is exactly 0 where " + _EDGE_BRANCH +
+               "; with biases (torch-defaults) or a live edge branch no input is exactly 0"),
+    Mutant("leaky_relu_ge_zero", "LeakyReLU as where(x >= 0, x, slope * x): the same values, but gradient 1 at "
+                                 "exactly 0 where torch's is the slope", leaky_relu_ge_zero, applies=_exact_zeros,
+           parts=("layers",),
+           why="the gradient differs at exactly 0 only (see leaky_relu_native_gradient)"),
+    Mutant("prelu_native_gradient", "MindSpore's own nn.PReLU: the same values, but its CPU kernel sums a single "
+                                    "slope's gradient over N*C*H*W elements with an error growing with their number "
+                                    "(4e-4 of the result at 1x40x256x384)", prelu_native_gradient,
+           parts=("layers", "gradients")),
+    Mutant("conv_bias_add_gradient", "MindSpore's own nn.Conv2d: the same values, but its BiasAdd gradient kernel "
+                                     "sums N*H*W elements with an error growing with their number (1.2e-5 of the "
+                                     "result at 1x40x256x384)", conv_bias_add_gradient,
+           applies=lambda preset, family: preset == "torch-defaults" or family == "shipped",
+           why="the published preset's convs outside the LBP and the SAM have no bias", parts=("layers", "gradients")),
+    Mutant("sft_condition_slope_as_fused", "SFT condition LeakyReLU with the fused slope (0.2) where DGUNet's SFT uses "
+                                           "0.1", sft_condition_slope_as_fused),
     Mutant("batchnorm_momentum_convention", "nn.BatchNorm2d(momentum=0.1) copied from torch: MindSpore's momentum is "
                                             "the weight of the old value (torch 0.1 = MindSpore 0.9)",
            batchnorm_momentum_convention),
     Mutant("batchnorm_eps", "BatchNorm eps 1e-3 (Keras's default) instead of 1e-5", batchnorm_eps),
-    Mutant("prelu_unshared", "one PReLU per ResBlock where the published code shares one slope", prelu_unshared),
+    Mutant("prelu_unshared", "one PReLU per ResBlock where the published code shares one slope", prelu_unshared,
+           numeric=False, why="the unshared model has four slopes where a checkpoint has one: strict loading refuses "
+                              "it before any number is computed (a load error, not a numerical catch)"),
     Mutant("prelu_shared_across_models", "def ResBlock(..., act=nn.PReLU()): the default slope is made once and "
-                                         "shared by every model in the process", prelu_shared_across_models),
+                                         "shared by every model in the process", prelu_shared_across_models,
+           numeric=False, why="models built from the same weights hold the same slope anyway; conformance checks that "
+                              "two models never share one"),
+    Mutant("prelu_as_max", "PReLU written as max(x, w * x): equal to PReLU only while 0 <= w <= 1", prelu_as_max,
+           applies=lambda preset, family: family == "prelu_slopes", why="every other family's slopes lie in [0, 1]"),
+    Mutant("conv_weight_transposed_square", "conv weights converted with in and out channels swapped where they are "
+                                            "equal, so shapes still match", conv_weight_transposed_square),
+    Mutant("condnet_missing_relu", "CondNet's second ReLU dropped", condnet_missing_relu, applies=_edge_branch_live,
+           why="CondNet's input is the edge map: " + _EDGE_BRANCH + "; it shows with torch-defaults (biases) and with "
+               "edge_on weights"),
+    Mutant("batchnorm_running_var_ignored", "eval-mode BatchNorm normalising by sqrt(1 + eps), as if the running "
+                                            "variance were 1", batchnorm_running_var_ignored,
+           why="shows wherever running variances are not 1: every family here (fresh weights would hide it)"),
+    Mutant("bfloat16_by_truncation", "weights cast to bfloat16 by dropping the low 16 bits (truncation) instead of "
+                                     "rounding to nearest even", bfloat16_by_truncation, parts=(),
+           why="only `convert --dtype bfloat16` casts weights; the conversion tests catch it, not a verification case"),
+    Mutant("narrowed_weights_scaled", "every weight narrowed to float16 / bfloat16 scaled by 1.01 on the way",
+           narrowed_weights_scaled, parts=(),
+           why="only `convert --dtype` narrows weights; the conversion tests catch it, not a verification case"),
+    Mutant("adam_eps_before_bias_correction", "mindspore.experimental.optim.Adam taken for torch's Adam: it runs the "
+                                              "ops.Adam kernel, eps before the bias correction",
+           adam_eps_before_bias_correction, parts=("training",),
+           why="only training runs an optimiser"),
     Mutant("conv_transpose_weight_transposed", "ConvTranspose weight converted as (out, in, kH, kW); both frameworks "
                                                "store (in, out, kH, kW)", conv_transpose_weight_transposed),
     Mutant("dense_weight_transposed", "Linear -> Dense weight transposed; both store (out, in)",

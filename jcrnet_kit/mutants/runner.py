@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 from jcrnet_kit.mutants.catalogue import MUTANT_ENV
 
@@ -22,6 +22,10 @@ SUITE = (
     "parity_tests/test_conformance.py",
     "parity_tests/test_training_parity.py::test_whole_model_gradients",
     "parity_tests/test_forward_parity.py::test_forward_parity_pynative",
+    "parity_tests/test_families.py",
+    "parity_tests/test_training_parity.py::test_training_parity_10_adam_steps[published-eval]",
+    "parity_tests/test_casts.py",
+    "parity_tests/test_convert_verify.py",
 )
 
 
@@ -35,14 +39,42 @@ def suite_tests() -> List[str]:
 
 def failing_tests(output: str) -> List[str]:
     """Node ids of the FAILED / ERROR lines of pytest's short summary (``-rfE``)."""
-    ids = []
+    return list(failures(output))
+
+
+#: Tests whose assertions compare numbers (a parity test's comparison); other assertions check structure.
+NUMERIC_TESTS = ("test_layer_parity.py", "test_training_parity.py", "test_forward_parity.py", "test_oracle.py",
+                 "test_families.py", "test_casts.py", "test_convert_verify.py")
+NUMERIC, STRUCTURAL, ERROR, CRASH = "numeric", "structural", "load/build error", "crash"
+
+
+def failures(output: str) -> Dict[str, str]:
+    """Node id -> how it failed, from pytest's short summary (``-rfE``): ``numeric`` (an assertion of a parity
+    comparison), ``structural`` (an assertion of another test: conformance, key layouts), or ``load/build error`` (the
+    test raised: the model did not load, build or run)."""
+    found: Dict[str, str] = {}
     for line in output.splitlines():
-        for tag in ("FAILED ", "ERROR "):
-            if line.startswith(tag):
-                node = line[len(tag):].split(" - ")[0].strip()
-                if node not in ids:
-                    ids.append(node)
-    return ids
+        tag = next((t for t in ("FAILED ", "ERROR ") if line.startswith(t)), None)
+        if tag is None:
+            continue
+        node, _, reason = line[len(tag):].partition(" - ")
+        node = node.strip()
+        if node in found:
+            continue
+        if tag == "FAILED " and reason.startswith("AssertionError"):
+            found[node] = NUMERIC if any(f"/{t}::" in node for t in NUMERIC_TESTS) else STRUCTURAL
+        else:
+            found[node] = ERROR
+    return found
+
+
+def how_caught(run: dict) -> str:
+    """The strongest way a run caught its mutant: numeric > structural > load/build error; a crash (pytest exit other
+    than 0 or 1) is reported as such, never as a catch; "" when it survived."""
+    if run["returncode"] not in (0, 1):
+        return CRASH
+    kinds = set(run["how"].values())
+    return next((kind for kind in (NUMERIC, STRUCTURAL, ERROR) if kind in kinds), "")
 
 
 def run_suite(mutant: Optional[str], tests: Optional[Sequence[str]] = None, timeout: float = 900,
@@ -60,10 +92,12 @@ def run_suite(mutant: Optional[str], tests: Optional[Sequence[str]] = None, time
     proc = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-o", "addopts=",
                            "-rfE", "--tb=no", *tests], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=timeout)
-    failed = failing_tests(proc.stdout)
-    if proc.returncode not in (0, 1) and not failed:
-        failed = [f"(pytest exited {proc.returncode}: {proc.stdout.strip().splitlines()[-1:] or proc.stderr[-200:]})"]
-    return {"failed": failed, "seconds": round(time.perf_counter() - start, 1), "returncode": proc.returncode}
+    how = failures(proc.stdout)
+    crash = ""
+    if proc.returncode not in (0, 1):
+        crash = f"pytest exited {proc.returncode}: {(proc.stdout.strip().splitlines() or [proc.stderr[-200:]])[-1]}"
+    return {"failed": list(how), "how": how, "crash": crash, "seconds": round(time.perf_counter() - start, 1),
+            "returncode": proc.returncode}
 
 
 def run_catalogue(names: Sequence[str], jobs: int) -> tuple:

@@ -32,7 +32,8 @@ class LayerRecorder:
         self.paths = [path for path, _ in layers(arch)]
         self.keep_inputs, self.keep_outputs, self.on_output = keep_inputs, keep_outputs, on_output
         self.records: Dict[str, Record] = {}
-        self.order: List[str] = []
+        self.order: List[str] = []  # paths in the order their calls began
+        self.completed: List[str] = []  # paths in the order their first calls returned (execution order of outputs)
         self._stack: List[str] = []
         self._returned: set = set()
         self._handles: List[object] = []
@@ -81,6 +82,7 @@ class LayerRecorder:
             if path in self._returned:
                 return None
             self._returned.add(path)
+            self.completed.append(path)
             outputs = tuple(to_numpy(o) for o in (output if isinstance(output, (tuple, list)) else (output,)))
             if self.on_output is not None:
                 self.on_output(path, outputs)

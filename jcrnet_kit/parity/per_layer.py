@@ -10,16 +10,17 @@ per output. Names of gradients are torch's, relative to the layer; MindSpore's a
 from __future__ import annotations
 
 import zlib
-from typing import Dict, List, Mapping, Sequence, Tuple
+from dataclasses import dataclass
+from typing import Callable, Dict, List, Mapping, Optional, Sequence, Tuple
 
 import numpy as np
-import torch  # noqa: F401  (before MindSpore)
 
 from jcrnet_kit.parity.checks import Check
-from jcrnet_kit.parity.compare import diff
+from jcrnet_kit.parity import kinks
+from jcrnet_kit.parity.compare import diff, with_sensitivity
 from jcrnet_kit.parity.tolerances import budget_for
 from jcrnet_spec import Architecture, assemble_at, local_names, torch_to_mindspore_at
-from jcrnet_spec.dataflow import io_arity
+from jcrnet_spec.dataflow import io_arity, layers
 from jcrnet_spec.layers import RUNNING_STAT
 
 #: Quantities checked per layer (the tolerance policy is keyed by them).
@@ -54,21 +55,29 @@ def _as_tuple(out) -> tuple:
 
 
 def run_torch(arch: Architecture, path: str, state_at: Mapping[str, np.ndarray], inputs: Sequence[np.ndarray],
-              cots: Cotangents, train: bool, dtype=None) -> Dict[str, np.ndarray]:
-    """Outputs, gradients and (train mode) running statistics of the torch layer at ``path``, built alone."""
+              cots: Cotangents, train: bool, dtype: str = "float32",
+              around: Optional[Callable] = None) -> Dict[str, np.ndarray]:
+    """Outputs, gradients and (train mode) running statistics of the torch layer at ``path``, built alone, in
+    ``dtype`` ("float32" or "float64"); ``around(module)``, if given, is a context manager the run happens in (hooks
+    on the layers inside the block)."""
+    import contextlib
+
+    import torch
+
     import torch_reference.blocks
     import torch_reference.layers
 
-    dtype = dtype or torch.float32
+    dtype = getattr(torch, dtype)
     module = assemble_at(arch, path, torch_reference.layers.make_leaf, torch_reference.blocks.make_block)
     module.load_state_dict({k: torch.from_numpy(np.ascontiguousarray(v)) for k, v in state_at.items()}, strict=True)
     module = module.to(dtype).train(train)
     xs = [torch.from_numpy(x).to(dtype).requires_grad_(True) for x in inputs]
-    outs = _as_tuple(module(*xs))
-    cot = cots([o.shape for o in outs])
-    loss = sum((o * torch.from_numpy(c).to(dtype)).sum() for o, c in zip(outs, cot))
-    params = dict(module.named_parameters())
-    grads = torch.autograd.grad(loss, [*xs, *params.values()], allow_unused=True)
+    with around(module) if around else contextlib.nullcontext():
+        outs = _as_tuple(module(*xs))
+        cot = cots([o.shape for o in outs])
+        loss = sum((o * torch.from_numpy(c).to(dtype)).sum() for o, c in zip(outs, cot))
+        params = dict(module.named_parameters())
+        grads = torch.autograd.grad(loss, [*xs, *params.values()], allow_unused=True)
     values = {f"output.{i}": o.detach().numpy().copy() for i, o in enumerate(outs)}
     for i, g in enumerate(grads[:len(xs)]):
         values[f"grad:input.{i}"] = g.numpy().copy()
@@ -140,43 +149,118 @@ def _run_mindspore(arch: Architecture, path: str, state_at: Mapping[str, np.ndar
     return values
 
 
+@dataclass
+class Quantity:
+    """One checked quantity of a layer on the torch side: fp32 value, fp64 value and the scale it is judged at (max
+    |fp64| of the leaf that holds it, for parameters), all flattened; ``index``, when set, says which elements a
+    reference file kept (the rest were sampled away)."""
+
+    torch32: np.ndarray
+    fp64: np.ndarray
+    scale: float
+    shape: Tuple[int, ...]
+    index: Optional[np.ndarray] = None
+    sensitivity: float = 0.0  # kink sensitivity of the fp64 value (``jcrnet_kit.parity.kinks``)
+
+    def pick(self, full: np.ndarray) -> np.ndarray:
+        """The elements of a full-size value (MindSpore's) that this quantity holds."""
+        flat = np.asarray(full).reshape(-1)
+        return flat if self.index is None else flat[self.index]
+
+
+@dataclass
+class LayerReference:
+    """The torch side of one per-layer check: the layer's inputs (as the whole model feeds it) and every quantity."""
+
+    path: str
+    train: bool
+    inputs: Tuple[np.ndarray, ...]
+    quantities: Dict[str, Quantity]
+
+
+def sublayers(arch: Architecture, path: str, module) -> Dict[str, object]:
+    """The torch modules of the layers a block at ``path`` calls, built alone as ``module``, by spec path."""
+    from torch_reference.introspect import module_at
+
+    return {p: module_at(module, p[len(path) + 1:]) for p, _ in layers(arch) if p.startswith(path + ".")}
+
+
+def _state32(arch: Architecture, path: str, state: Mapping[str, np.ndarray]) -> Dict[str, np.ndarray]:
+    from jcrnet_spec import torch_state_at
+
+    return {k: (v.astype(np.float32) if v.dtype.kind == "f" else v)
+            for k, v in torch_state_at(state, arch, path).items()}
+
+
+def torch_layer_reference(arch: Architecture, path: str, state: Mapping[str, np.ndarray],
+                          inputs: Sequence[np.ndarray], train: bool) -> LayerReference:
+    """Run the layer at ``path`` alone in torch fp32 and fp64 on ``inputs`` (what it receives in the whole model).
+
+    ``state`` is the whole model's torch-named state."""
+    node = arch.node(path)
+    n_in, n_out = io_arity(node)
+    if len(inputs) != n_in:
+        raise ValueError(f"{path}: {node.kind} takes {n_in} inputs by the spec, got {len(inputs)}")
+    state32, cots = _state32(arch, path, state), Cotangents(path)
+    inner32: Dict[str, list] = {}
+    inner64: Dict[str, list] = {}
+    reference = run_torch(arch, path, state32, inputs, cots, train,
+                          around=lambda m: kinks.recorded(sublayers(arch, path, m), inner32))
+    oracle = run_torch(arch, path, state32, inputs, cots, train, dtype="float64",
+                       around=lambda m: kinks.recorded(sublayers(arch, path, m), inner64))
+    sensitivity = kinks.sensitivity(
+        lambda elements: run_torch(arch, path, state32, inputs, cots, train, dtype="float64",
+                                   around=lambda m: kinks.flipped(sublayers(arch, path, m), elements)),
+        oracle, kinks.near_elements(inner32, inner64))
+    n_outputs = sum(name.startswith("output") for name in reference)
+    if n_outputs != n_out:
+        raise ValueError(f"{path}: {node.kind} returns {n_out} outputs by the spec, torch gave {n_outputs}")
+    quantities = {}
+    for name in reference:
+        scale = float(np.abs(oracle[name]).max(initial=0.0))
+        if quantity_of(name) in (PARAM_GRAD, RUNNING):
+            # Judged at the size of the gradients of the leaf that holds it (a bias whose exact gradient vanishes,
+            # before a train-mode BatchNorm, keeps the round-off of its layer's).
+            leaf_path, prefix = _holder(path, name), name.split(":")[0]
+            scale = max(float(np.abs(oracle[k]).max(initial=0.0)) for k in oracle
+                        if k.startswith(prefix + ":") and _holder(path, k) == leaf_path)
+        quantities[name] = Quantity(reference[name].reshape(-1), oracle[name].reshape(-1), scale,
+                                    tuple(reference[name].shape), sensitivity=sensitivity[name])
+    return LayerReference(path, train, tuple(inputs), quantities)
+
+
+def mindspore_layer_values(arch: Architecture, path: str, state: Mapping[str, np.ndarray], ref: LayerReference
+                           ) -> Dict[str, np.ndarray]:
+    """The MindSpore layer at ``path`` alone on the reference's inputs: the same quantities, named as torch names."""
+    return run_mindspore(arch, path, _state32(arch, path, state), ref.inputs, Cotangents(path), ref.train)
+
+
+def judge_layer(arch: Architecture, ref: LayerReference, ported: Mapping[str, np.ndarray]) -> List[Check]:
+    """One ``Check`` per quantity of the layer, in the torch order."""
+    node = arch.node(ref.path)
+    if sorted(ported) != sorted(ref.quantities):
+        raise ValueError(f"{ref.path}: MindSpore gives {sorted(ported)}, torch {sorted(ref.quantities)}")
+    checks = []
+    for name, q in ref.quantities.items():
+        quantity = quantity_of(name)
+        kind = arch.node(_holder(ref.path, name)).kind if quantity in (PARAM_GRAD, RUNNING) else node.kind
+        if tuple(np.shape(ported[name])) != q.shape:
+            raise ValueError(f"{ref.path} {name}: MindSpore shape {np.shape(ported[name])}, torch {q.shape}")
+        mine = q.pick(ported[name])
+        checks.append(Check(ref.path, kind, name, diff(q.torch32, mine),
+                            with_sensitivity(diff(q.fp64, q.torch32), q.sensitivity), diff(q.fp64, mine),
+                            budget_for(kind, quantity), q.scale))
+    return checks
+
+
 def check_layer(arch: Architecture, path: str, state: Mapping[str, np.ndarray], inputs: Sequence[np.ndarray],
                 train: bool) -> List[Check]:
     """Run the layer at ``path`` alone in all three (torch fp32, torch fp64, MindSpore) and compare every quantity.
 
     ``state`` is the whole model's torch-named state; ``inputs`` what the layer receives in the whole model.
     """
-    from jcrnet_spec import torch_state_at
-
-    node = arch.node(path)
-    n_in, n_out = io_arity(node)
-    if len(inputs) != n_in:
-        raise ValueError(f"{path}: {node.kind} takes {n_in} inputs by the spec, got {len(inputs)}")
-    state_at = torch_state_at(state, arch, path)
-    state32 = {k: (v.astype(np.float32) if v.dtype.kind == "f" else v) for k, v in state_at.items()}
-    cots = Cotangents(path)
-    reference = run_torch(arch, path, state32, inputs, cots, train)
-    oracle = run_torch(arch, path, state32, inputs, cots, train, dtype=torch.float64)
-    ported = run_mindspore(arch, path, state32, inputs, cots, train)
-    if sorted(ported) != sorted(reference):
-        raise ValueError(f"{path}: MindSpore gives {sorted(ported)}, torch {sorted(reference)}")
-    n_outputs = sum(name.startswith("output") for name in reference)
-    if n_outputs != n_out:
-        raise ValueError(f"{path}: {node.kind} returns {n_out} outputs by the spec, torch gave {n_outputs}")
-    checks = []
-    for name in reference:
-        quantity = quantity_of(name)
-        kind, scale = node.kind, float(np.abs(oracle[name]).max(initial=0.0))
-        if quantity in (PARAM_GRAD, RUNNING):
-            # Judged as a quantity of the leaf layer that holds it, at the size of that layer's gradients (a bias whose
-            # exact gradient vanishes, before a train-mode BatchNorm, keeps the round-off of its layer's).
-            leaf_path, prefix = _holder(path, name), name.split(":")[0]
-            kind = arch.node(leaf_path).kind
-            siblings = [k for k in oracle if k.startswith(prefix + ":") and _holder(path, k) == leaf_path]
-            scale = max(float(np.abs(oracle[k]).max(initial=0.0)) for k in siblings)
-        checks.append(Check(path, kind, name, diff(reference[name], ported[name]), diff(oracle[name], reference[name]),
-                            diff(oracle[name], ported[name]), budget_for(kind, quantity, (node.kind, train)), scale))
-    return checks
+    ref = torch_layer_reference(arch, path, state, inputs, train)
+    return judge_layer(arch, ref, mindspore_layer_values(arch, path, state, ref))
 
 
 def _holder(path: str, name: str) -> str:
