@@ -80,7 +80,24 @@ def every_reason() -> List[str]:
     return reasons
 
 
+def mutant_table() -> str:
+    """The mutant catalogue: name, the bug, where numbers can show it, and the verification parts that can."""
+    from jcrnet_kit.mutants.catalogue import CATALOGUE
+    from jcrnet_kit.mutants.sweep import family_names
+
+    pairs = family_names()
+    rows = ["| mutant | the porting bug | shows on (preset:family pairs of the sweep) | parts that can show it |",
+            "| --- | --- | --- | --- |"]
+    for m in CATALOGUE.values():
+        shown = [f"{p}:{f}" for p, f in pairs if m.applies(p, f)]
+        where = "all " + str(len(pairs)) if len(shown) == len(pairs) else f"{len(shown)} of {len(pairs)}: {m.why}"
+        kind = ", ".join(m.parts) if m.numeric else "none (structural: conformance only)"
+        rows.append(f"| `{m.name}` | {m.bug.replace('|', '/')} | {where.replace('|', '/')} | {kind} |")
+    return "\n".join(rows)
+
+
 GENERATED: Dict[str, Callable[[], str]] = {
+    "mutants": mutant_table,
     "budgets": budget_table,
     "training-bounds": training_table,
     "other-bounds": other_table,

@@ -320,7 +320,8 @@ def batchnorm_running_var_ignored(stack):
             if self.training:
                 return super().construct(x)
             shape = (1, -1, 1, 1)
-            normed = (x - self.moving_mean.reshape(shape)) / ops.sqrt(ops.ones_like(self.moving_variance) + self.eps)
+            unit = ops.ones_like(self.moving_variance).reshape(shape)
+            normed = (x - self.moving_mean.reshape(shape)) / ops.sqrt(unit + self.eps)
             return normed * self.gamma.reshape(shape) + self.beta.reshape(shape)
 
     patch_leaf(stack, "BatchNorm2d",
