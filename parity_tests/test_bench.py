@@ -46,6 +46,8 @@ def test_bench_times_a_training_step_in_each_framework(tmp_path, capsys):
     assert sorted(rows) == ["mindspore-train", "torch-train"], rows
     assert all(row["task"] == "train-step" and row["median_s"] > 0 and row["gflops"] > 0 for row in rows.values())
     assert rows["torch-train"]["speedup_vs_torch_train"] == 1.0
+    # each worker imports its own framework only: torch's libraries are no part of MindSpore's peak memory
+    assert rows["torch-train"]["frameworks"] == ["torch"] and rows["mindspore-train"]["frameworks"] == ["mindspore"]
 
 
 def test_a_killed_worker_is_reported_as_such():

@@ -51,3 +51,23 @@ def test_runner_reports_the_test_that_catches_hin_on_the_wrong_half():
     spared = "parity_tests/test_layer_parity.py::test_layer_parity[published-sam12-eval]"
     result = runner.run_suite("hin_wrong_half", tests=[caught, spared])
     assert result["failed"] == [caught]
+
+
+def test_the_mutant_sweep_keeps_its_json_when_cut_short(tmp_path, monkeypatch):
+    """The sweep takes hours: its JSON is written after every outcome, marked incomplete until the end."""
+    import json
+
+    from jcrnet_kit.cli import main
+    from jcrnet_kit.mutants import sweep
+
+    def cut_short(names, pairs, on_outcome, progress):
+        on_outcome(sweep.Outcome(names[0], *pairs[0], sweep.NUMERIC, "outputs", 1.0))
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(sweep, "run", cut_short)
+    out = tmp_path / "mutants.json"
+    args = ["mutants", "--sweep", "--only", "batchnorm_eps", "--families", "published:seeded", "--json", str(out)]
+    assert main(args) == 130
+    data = json.loads(out.read_text())
+    assert data["complete"] is False and [o["result"] for o in data["outcomes"]] == ["numeric"]
+    assert main(args) == 2  # and it is not overwritten without --force

@@ -70,6 +70,24 @@ def test_the_first_failing_layer_is_where_the_bug_is_in_execution_order(mutant, 
     assert not report.passed and report.first_failing_layer().startswith(where)
 
 
+def test_the_mutant_sweep_stops_at_the_first_failing_part_and_says_how_it_caught():
+    """``jcrnet mutants --sweep`` runs a mutant's parts only up to its catch and tells a numeric catch from a
+    survivor, whose closest margin it names."""
+    from jcrnet_kit.mutants import sweep as mutant_sweep
+    from jcrnet_kit.mutants.catalogue import CATALOGUE
+
+    with applied("hin_wrong_half"):
+        report = mindspore_side(shipped_case(), shipped_reference(), stop_at_failure=True)
+    assert report.failed_parts() == ["outputs"] and not report.rows and not report.layer_checks  # stopped there
+    caught = mutant_sweep.outcome_of(CATALOGUE["leaky_relu_ge_zero"], "published", "shipped", shipped_case(),
+                                     shipped_reference())  # a gradient-only bug: caught by the layers alone
+    assert caught.result == mutant_sweep.NUMERIC and "illum.sft" in caught.detail
+    spared = mutant_sweep.outcome_of(replace(CATALOGUE["leaky_relu_ge_zero"], patch=lambda stack: None), "published",
+                                     "shipped", shipped_case(), shipped_reference())
+    assert spared.result == mutant_sweep.SURVIVED and "margin" in spared.detail
+    assert mutant_sweep.family_case("published", "seeded", (64, 96)).x.shape == (2, 3, 64, 96)
+
+
 def test_a_layer_that_never_runs_is_a_verdict_not_a_traceback():
     with applied("construct_named_forward"):
         report = mindspore_side(replace(shipped_case(), parts=("outputs", "in_model")), shipped_reference())

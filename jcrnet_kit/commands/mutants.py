@@ -46,7 +46,7 @@ def run(args: argparse.Namespace) -> int:
         raise KitError(f"{args.json}: already exists; pass --force to overwrite it")
     names = _names(args)
     rows, failed = (_sweep(args, names) if args.sweep else _suite(args, names))
-    if args.json is not None:
+    if args.json is not None and not args.sweep:  # the sweep writes its own, after every outcome
         from convert.atomic import write_text
 
         write_text(args.json, json.dumps(rows, indent=2), force=args.force)
@@ -98,8 +98,21 @@ def _sweep(args, names):
     print(f"jcrnet mutants --sweep: {len(names)} porting bugs x {len(pairs)} weight families "
           f"({', '.join(':'.join(p) for p in pairs)}); input {sweep.INPUT} {'x'.join(map(str, sweep.SHAPE))}")
 
+    done = []
+
+    def save(complete: bool, extra: dict) -> None:
+        """The JSON after every outcome (``complete`` false until the end), so a sweep cut short keeps its outcomes."""
+        if args.json is not None:
+            from convert.atomic import write_text
+
+            write_text(args.json, json.dumps({"families": [":".join(p) for p in pairs], "mutants": names,
+                                              "complete": complete, **extra,
+                                              "outcomes": [o.as_dict() for o in done]}, indent=2), force=True)
+
     def show(o) -> None:
+        done.append(o)
         print(f"{o.result:<9} {o.mutant:<34} {o.preset}:{o.family:<13} {o.detail[:110]}", flush=True)
+        save(False, {})
 
     from tqdm import tqdm
 
@@ -115,5 +128,7 @@ def _sweep(args, names):
         print(f"{name:<34} {counts[sweep.NUMERIC]:>8} {counts[sweep.ERROR]:>6} {counts[sweep.SURVIVED]:>9} "
               f"{counts[sweep.NOT_APPLICABLE]:>5}" + ("  <-- not caught numerically everywhere it applies" if short
                                                       else ""))
-    return {"families": [":".join(p) for p in pairs], "summary": table,
-            "outcomes": [o.as_dict() for o in outcomes]}, failed
+    save(True, {"summary": table})
+    if args.json is not None:
+        print(f"wrote {args.json}")
+    return {"summary": table}, failed

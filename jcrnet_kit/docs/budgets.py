@@ -91,7 +91,12 @@ def mutant_table() -> str:
     for m in CATALOGUE.values():
         shown = [f"{p}:{f}" for p, f in pairs if m.applies(p, f)]
         where = "all " + str(len(pairs)) if len(shown) == len(pairs) else f"{len(shown)} of {len(pairs)}: {m.why}"
+        if m.shows.__name__ != "<lambda>":
+            test = " ".join(m.shows.__doc__.split()).split(" Returns")[0]
+            where += f"; and only where the case's torch run shows it (`{m.shows.__name__}`: {test})"
         kind = ", ".join(m.parts) if m.numeric else "none (structural: conformance only)"
+        if m.size is not None:
+            kind += f" (on a 2x3x{m.size[0]}x{m.size[1]} image, each layer alone on the whole of it)"
         rows.append(f"| `{m.name}` | {m.bug.replace('|', '/')} | {where.replace('|', '/')} | {kind} |")
     return "\n".join(rows)
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import contextlib
 from dataclasses import dataclass
-from typing import Callable, Dict, Iterator, Tuple
+from typing import Callable, Dict, Iterator, Optional, Tuple
+
+import numpy as np
 
 from jcrnet_kit.mutants.patching import (
     patch, patch_after_init, patch_construct, patch_conversion, patch_everywhere, patch_leaf,
@@ -29,6 +31,13 @@ class Mutant:
     why: str = ""
     numeric: bool = True
     parts: Tuple[str, ...] = ("outputs", "in_model", "layers", "gradients")
+    #: Image side (H, W) the mutant sweep needs to show it (None: the sweep's own); each layer alone then runs on the
+    #: whole image, and only the whole-model outputs and the layers alone are run (the whole-model gradients and the
+    #: training steps use fixed patches). For accuracy bugs whose error grows with the number of elements summed.
+    size: Optional[Tuple[int, int]] = None
+    #: Given a case's torch reference: "" where the case can show the bug, else why not (a property of the weights and
+    #: input that ``applies`` cannot know in advance, such as exact zeros).
+    shows: Callable[[object], str] = lambda reference: ""
 
 
 def conv_has_bias_default(stack):
@@ -381,16 +390,31 @@ def _exact_zeros(preset: str, family: str) -> bool:
     return preset == "published" and family != "edge_on"
 
 
+def _sft_condition_zeros(reference) -> str:
+    """An SFT block checked alone gets a condition that is 0 over a whole 3x3 window somewhere, so its condition
+    convs (no bias in the published preset) feed their LeakyReLU an exact 0. Returns "" then, else why not."""
+    for layer in reference.layers:
+        if "sft" in layer.path.rsplit(".", 1)[-1] and len(layer.inputs) == 2:
+            cond = np.pad(np.abs(layer.inputs[1]).max(axis=1), ((0, 0), (1, 1), (1, 1)))
+            if (np.lib.stride_tricks.sliding_window_view(cond, (3, 3), axis=(1, 2)).max(axis=(-2, -1)) == 0).any():
+                return ""
+    return "no SFT condition is 0 over a whole 3x3 window here (the edge branch is live with these weights), so no " \
+           "LeakyReLU input is exactly 0"
+
+
 def _edge_branch_live(preset: str, family: str) -> bool:
     return preset == "torch-defaults" or family == "edge_on"
 
 
-_EDGE_BRANCH = "the published preset has no bias in the illumination net, so with these weights conv15 is negative " \
-               "everywhere and the edge branch (CondNet, the SFT condition convs) outputs exactly 0"
+_EDGE_BRANCH = "the published preset has no bias in the illumination net, so with weights whose conv15 is negative " \
+               "everywhere (the shipped ones, some seeds) the edge branch (CondNet, the SFT condition convs) outputs " \
+               "exactly 0"
 
 CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("conv_has_bias_default", "nn.Conv2d(...) without has_bias: MindSpore's default is False, torch's True",
-           conv_has_bias_default),
+           conv_has_bias_default, numeric=False,
+           why="caught before any number is computed: the port lacks biases that every checkpoint has, and strict "
+               "loading refuses the model (a load error)"),
     Mutant("conv_pad_mode_same_default", "nn.Conv2d(...) without pad_mode and padding: MindSpore's default 'same' "
                                          "pads by itself (the same numbers here, but not the same layer)",
            conv_pad_mode_same_default, numeric=False,
@@ -401,21 +425,24 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
            applies=lambda preset, family: preset == "torch-defaults", why="the published slope is 0.2 already"),
     Mutant("leaky_relu_native_gradient", "MindSpore's own LeakyReLU: gradient (1 + slope) / 2 at exactly 0, torch's "
                                          "slope", leaky_relu_native_gradient, applies=_exact_zeros, parts=("layers",),
+           shows=_sft_condition_zeros,
            why="the gradient differs at exactly 0 only: the SFT condition is exactly 0 where " + _EDGE_BRANCH +
                "; with biases (torch-defaults) or a live edge branch no input is exactly 0"),
     Mutant("leaky_relu_ge_zero", "LeakyReLU as where(x >= 0, x, slope * x): the same values, but gradient 1 at "
                                  "exactly 0 where torch's is the slope", leaky_relu_ge_zero, applies=_exact_zeros,
-           parts=("layers",),
+           parts=("layers",), shows=_sft_condition_zeros,
            why="the gradient differs at exactly 0 only (see leaky_relu_native_gradient)"),
     Mutant("prelu_native_gradient", "MindSpore's own nn.PReLU: the same values, but its CPU kernel sums a single "
                                     "slope's gradient over N*C*H*W elements with an error growing with their number "
                                     "(4e-4 of the result at 1x40x256x384)", prelu_native_gradient,
-           parts=("layers", "gradients")),
+           parts=("layers",), size=(64, 96)),
     Mutant("conv_bias_add_gradient", "MindSpore's own nn.Conv2d: the same values, but its BiasAdd gradient kernel "
                                      "sums N*H*W elements with an error growing with their number (1.2e-5 of the "
                                      "result at 1x40x256x384)", conv_bias_add_gradient,
-           applies=lambda preset, family: preset == "torch-defaults" or family == "shipped",
-           why="the published preset's convs outside the LBP and the SAM have no bias", parts=("layers", "gradients")),
+           applies=lambda preset, family: preset == "torch-defaults",
+           why="the published preset's convs outside the LBP and the SAM have no bias, and the sums over the few "
+               "biased ones stay within budget at the sweep's sizes (survived on published:shipped at 2x3x64x96)",
+           parts=("layers",), size=(64, 96)),
     Mutant("sft_condition_slope_as_fused", "SFT condition LeakyReLU with the fused slope (0.2) where DGUNet's SFT uses "
                                            "0.1", sft_condition_slope_as_fused),
     Mutant("batchnorm_momentum_convention", "nn.BatchNorm2d(momentum=0.1) copied from torch: MindSpore's momentum is "
@@ -450,9 +477,13 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
            adam_eps_before_bias_correction, parts=("training",),
            why="only training runs an optimiser"),
     Mutant("conv_transpose_weight_transposed", "ConvTranspose weight converted as (out, in, kH, kW); both frameworks "
-                                               "store (in, out, kH, kW)", conv_transpose_weight_transposed),
+                                               "store (in, out, kH, kW)", conv_transpose_weight_transposed,
+           numeric=False, why="a JCRNet conv-transpose weight is non-square (in != out): transposed, it has the wrong "
+                              "shape and loading refuses the model (a load error)"),
     Mutant("dense_weight_transposed", "Linear -> Dense weight transposed; both store (out, in)",
-           dense_weight_transposed),
+           dense_weight_transposed, numeric=False,
+           why="a JCRNet Linear is non-square: transposed, its weight has the wrong shape and loading refuses the "
+               "model (a load error)"),
     Mutant("batchnorm_gamma_beta_swapped", "BatchNorm weight/bias mapped to beta/gamma", batchnorm_gamma_beta_swapped),
     Mutant("instance_norm_moving_statistics", "InstanceNorm normalising with its moving statistics (MindSpore keeps "
                                               "them; torch's affine InstanceNorm2d never uses any)",
@@ -460,7 +491,9 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("instance_norm_unbiased_variance", "InstanceNorm with the unbiased variance (ddof=1); torch's is biased",
            instance_norm_unbiased_variance),
     Mutant("hin_wrong_half", "half-instance-norm applied to the second half of the channels", hin_wrong_half),
-    Mutant("avg_pool_wrong_axes", "global average pool as a mean over H only", avg_pool_wrong_axes),
+    Mutant("avg_pool_wrong_axes", "global average pool as a mean over H only", avg_pool_wrong_axes, numeric=False,
+           why="the pooled tensor then has W left over, which the reshape after it refuses on every input (a run "
+               "error before any number)"),
     Mutant("concat_order_swapped", "UNetUpBlock concatenates [bridge, up] instead of [up, bridge]",
            concat_order_swapped),
     Mutant("step_size_constant", "published step sizes r0 = 0.4412, r6 = 0.4965 replaced by DGUNet's 0.5",
@@ -468,7 +501,9 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("sigmoid_vs_tanh", "the illumination net's last activation built as nn.Tanh (its attribute is called "
                               "tanh; it is a Sigmoid)", sigmoid_vs_tanh),
     Mutant("construct_named_forward", "a Cell's body written as forward() (the torch name), as in the published "
-                                      "UpSample: MindSpore never calls it", construct_named_forward),
+                                      "UpSample: MindSpore never calls it", construct_named_forward, numeric=False,
+           why="MindSpore raises when the cell is called (it has no construct): a run error before any number, which "
+               "verify reports as the part's error"),
     Mutant("lbp_returns_sum", "LBP ported from DLN: returns low + conv3(...) where JCRNet's returns the residual "
                               "conv3(...) only", lbp_returns_sum),
     Mutant("gradient_cut_rewrap", "the illumination net re-wraps its input as a new Tensor, cutting the gradient",

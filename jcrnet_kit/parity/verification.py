@@ -215,8 +215,11 @@ def judge_outputs(reference: Reference, ported: Tuple[np.ndarray, ...]) -> List[
     return rows
 
 
-def mindspore_side(case: Case, ref: Reference, progress: Progress = lambda _: None) -> Report:
-    """Run every part of ``case`` in MindSpore and judge it against the torch ``ref``."""
+def mindspore_side(case: Case, ref: Reference, progress: Progress = lambda _: None,
+                   stop_at_failure: bool = False) -> Report:
+    """Run every part of ``case`` in MindSpore and judge it against the torch ``ref``. ``stop_at_failure``: skip the
+    parts after the first failing one; for the mutant sweep, where one failing part is the catch (a report stopped at
+    the whole-model outputs names no layer)."""
     import mindspore as ms
 
     import mindspore_impl
@@ -275,14 +278,15 @@ def mindspore_side(case: Case, ref: Reference, progress: Progress = lambda _: No
                                                                ref.spreads.get(mode_name)))
 
     part("outputs", outputs)
-    if ref.in_model is not None:
-        part("in_model", inside)
-    if ref.layers:
-        part("layers", alone)
-    if ref.gradients:
-        part("gradients", backward)
-    if ref.trajectories:
-        part("training", training)
+    if stop_at_failure and report.failed_parts():
+        return report
+    planned = [("in_model", inside, ref.in_model is not None), ("layers", alone, bool(ref.layers)),
+               ("gradients", backward, bool(ref.gradients)), ("training", training, bool(ref.trajectories))]
+    for name, run, present in planned:
+        if present and name in case.parts:
+            part(name, run)
+            if stop_at_failure and report.failed_parts():
+                break
     return report
 
 

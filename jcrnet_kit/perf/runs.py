@@ -128,7 +128,8 @@ def interleaved(backends: Sequence[str], size: str, preset: str, repeats: int, d
             pool.workers.append(worker)
             row = rows[backend]
             try:
-                row["setup_s"] = worker.read(pool)["setup_s"]
+                ready = worker.read(pool)
+                row.update(setup_s=ready["setup_s"], frameworks=ready["frameworks"])
                 row["load_before_warmup"] = load()
                 warm = worker.request(pool)
                 row.update(warmup_s=warm["seconds"], warmup_cpu_s=warm["cpu_s"], peak_mb=warm["peak_mb"],

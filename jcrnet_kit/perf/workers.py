@@ -42,7 +42,6 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
     """A zero-argument function running one forward pass of ``backend`` on a seeded batch of ``shape`` and
     returning its output on the host (so asynchronous execution is included in the time)."""
     import numpy as np
-    import torch
 
     from jcrnet_kit.images.sample import seeded_input
 
@@ -50,7 +49,11 @@ def _runner(backend: str, preset: str, shape, device) -> Callable[[], None]:
         return _train_step(backend, preset, shape, device)
     x = seeded_input(shape)  # torch and onnxruntime workers never import MindSpore (nor its oneDNN setting)
     if backend.startswith("torch") or backend == "onnxruntime":
+        import torch
+
         import torch_reference
+
+        torch.set_grad_enabled(False)
         from jcrnet_spec import architecture, seeded_weights
 
         model = torch_reference.build_jcrnet(preset, weights=seeded_weights(architecture(preset), 0)).eval()
@@ -128,18 +131,18 @@ def _peak_mb() -> float:
 
 
 def worker(backend: str, size: str, preset: str, device) -> int:
-    """Serve ``backend`` at ``size``: one JSON line when built, then one per ``run`` line on stdin, until EOF."""
-    import torch
-
+    """Serve ``backend`` at ``size``: one JSON line when built, then one per ``run`` line on stdin, until EOF. A
+    worker imports only its own framework (a MindSpore worker never imports torch, whose libraries would add ~200 MB
+    to its peak RSS), and says which it imported."""
     from jcrnet_kit.images.sample import parse_size
 
     out = os.fdopen(os.dup(1), "w")  # only this module's JSON lines reach the bench: anything else printed to
     os.dup2(2, 1)  # stdout, by Python or by a framework's C++ code, goes to stderr
-    torch.set_grad_enabled(backend in TRAINING)
     h, w = parse_size(size)
     started = time.perf_counter()
     forward = _runner(backend, preset, (1, 3, h, w), device)
-    _answer(out, {"ready": True, "setup_s": time.perf_counter() - started, "peak_mb": _peak_mb()})
+    _answer(out, {"ready": True, "setup_s": time.perf_counter() - started, "peak_mb": _peak_mb(),
+                  "frameworks": [name for name in ("torch", "mindspore", "onnxruntime") if name in sys.modules]})
     for line in sys.stdin:
         if line.strip() != "run":
             continue
