@@ -71,3 +71,17 @@ def test_the_mutant_sweep_keeps_its_json_when_cut_short(tmp_path, monkeypatch):
     data = json.loads(out.read_text())
     assert data["complete"] is False and [o["result"] for o in data["outcomes"]] == ["numeric"]
     assert main(args) == 2  # and it is not overwritten without --force
+
+
+def test_a_family_the_unmutated_port_fails_judges_no_mutant():
+    """A catch on a case where the unmutated port already fails would be the port's own failure, not the mutant's."""
+    from types import SimpleNamespace
+
+    from jcrnet_kit.mutants import sweep
+
+    failing = SimpleNamespace(passed=False, failed_parts=lambda: ["layers"],
+                              first_failing_layer=lambda: "shallow_feat1.1.body")
+    assert sweep.clean_failure(failing) == ("the unmutated port fails: layers (first failing layer "
+                                            "shallow_feat1.1.body)")
+    assert sweep.clean_failure(SimpleNamespace(passed=True)) == ""
+    assert sweep.UNCLEAN in next(iter(sweep.summary([sweep.Outcome("m", "p", "f", sweep.UNCLEAN, "", 0)]).values()))

@@ -497,7 +497,8 @@ CATALOGUE: Dict[str, Mutant] = {m.name: m for m in (
     Mutant("concat_order_swapped", "UNetUpBlock concatenates [bridge, up] instead of [up, bridge]",
            concat_order_swapped),
     Mutant("step_size_constant", "published step sizes r0 = 0.4412, r6 = 0.4965 replaced by DGUNet's 0.5",
-           step_size_constant),
+           step_size_constant, applies=lambda preset, family: preset == "published",
+           why="torch-defaults' step sizes are learnable parameters (DGUNet's 0.5), which the mutant leaves alone"),
     Mutant("sigmoid_vs_tanh", "the illumination net's last activation built as nn.Tanh (its attribute is called "
                               "tanh; it is a Sigmoid)", sigmoid_vs_tanh),
     Mutant("construct_named_forward", "a Cell's body written as forward() (the torch name), as in the published "

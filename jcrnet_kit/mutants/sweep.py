@@ -26,6 +26,8 @@ CROP = (8, 12)
 TRAINING_STEPS = 3
 INPUT = "photo"
 NUMERIC, ERROR, SURVIVED, NOT_APPLICABLE = "numeric", "error", "survived", "n/a"
+#: The unmutated port fails this family's case: no mutant can be caught there (a catch would be the port's own).
+UNCLEAN = "clean fails"
 
 
 def family_names(presets: Sequence[str] = tuple(PRESETS)) -> List[Tuple[str, str]]:
@@ -77,15 +79,24 @@ def outcome_of(mutant: Mutant, preset: str, family: str, case: Case, ref: Refere
     return Outcome(mutant.name, preset, family, result, detail, time.perf_counter() - started)
 
 
+def clean_failure(report) -> str:
+    """"" when the unmutated port passes the case, else what fails (the mutants are then not judged there)."""
+    if report.passed:
+        return ""
+    first = report.first_failing_layer()
+    return "the unmutated port fails: " + ", ".join(report.failed_parts()) + (f" (first failing layer {first})"
+                                                                           if first else "")
+
+
 def run(names: Sequence[str], pairs: Sequence[Tuple[str, str]], on_outcome: Callable[[Outcome], None] = lambda _: None,
         progress: Callable[[str], None] = lambda _: None) -> List[Outcome]:
-    """Every mutant in ``names`` on every (preset, family) in ``pairs``; the torch side once per family and image
-    size."""
+    """Every mutant in ``names`` on every (preset, family) in ``pairs``; the torch side and the unmutated port once
+    per family and image size (where the unmutated port fails, every mutant there is ``UNCLEAN``)."""
     from jcrnet_kit.parity.store import ArrayStore
 
     outcomes = []
     for preset, family in pairs:
-        cases: Dict[Optional[Tuple[int, int]], Tuple[Case, Reference]] = {}
+        cases: Dict[Optional[Tuple[int, int]], Tuple[Case, Reference, str]] = {}
         for name in names:
             mutant = CATALOGUE[name]
             if not mutant.parts or not mutant.applies(preset, family):
@@ -94,15 +105,19 @@ def run(names: Sequence[str], pairs: Sequence[Tuple[str, str]], on_outcome: Call
                 if mutant.size not in cases:
                     case = family_case(preset, family, mutant.size)
                     progress(f"torch reference: {preset}, {family} weights, {case.input_text}")
-                    cases[mutant.size] = case, torch_reference(case, ArrayStore(), progress)
+                    ref = torch_reference(case, ArrayStore(), progress)
+                    progress(f"the unmutated port on {preset}, {family} weights")
+                    cases[mutant.size] = case, ref, clean_failure(mindspore_side(case, ref))
                 reason = mutant.shows(cases[mutant.size][1])
-                if reason:
+                if cases[mutant.size][2]:
+                    outcomes.append(Outcome(name, preset, family, UNCLEAN, cases[mutant.size][2], 0.0))
+                elif reason:
                     outcomes.append(Outcome(name, preset, family, NOT_APPLICABLE, reason, 0.0))
                 else:
                     progress(f"{name} on {preset}, {family} weights")
                     # a structural bug (no number shows it) runs the whole model only: it loads, builds and runs, or not
                     run_as = mutant if mutant.numeric else replace(mutant, parts=("outputs",))
-                    outcomes.append(outcome_of(run_as, preset, family, *cases[mutant.size]))
+                    outcomes.append(outcome_of(run_as, preset, family, *cases[mutant.size][:2]))
             on_outcome(outcomes[-1])
     return outcomes
 
@@ -111,6 +126,6 @@ def summary(outcomes: Sequence[Outcome]) -> Dict[str, Dict[str, int]]:
     """Per mutant, how many (preset, family) pairs gave each result."""
     out: Dict[str, Dict[str, int]] = {}
     for o in outcomes:
-        counts = out.setdefault(o.mutant, {NUMERIC: 0, ERROR: 0, SURVIVED: 0, NOT_APPLICABLE: 0})
+        counts = out.setdefault(o.mutant, {NUMERIC: 0, ERROR: 0, SURVIVED: 0, NOT_APPLICABLE: 0, UNCLEAN: 0})
         counts[o.result] += 1
     return out
