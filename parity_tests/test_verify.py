@@ -5,6 +5,7 @@ reference file lets a process without torch verify, and a small sweep of cases n
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from dataclasses import replace
@@ -19,7 +20,7 @@ from jcrnet_kit.mutants.catalogue import applied
 from jcrnet_kit.parity import families, sweep
 from jcrnet_kit.parity.store import ArrayStore
 from jcrnet_kit.parity.verification import Case, mindspore_side, torch_reference
-from jcrnet_spec import architecture
+from jcrnet_spec import OUTPUTS, architecture
 
 ROOT = Path(__file__).resolve().parents[1]
 #: A process in which torch (and the torch reference) cannot be imported: the MindSpore-only machine.
@@ -84,7 +85,7 @@ def test_the_mutant_sweep_stops_at_the_first_failing_part_and_says_how_it_caught
     assert caught.result == mutant_sweep.NUMERIC and "illum.sft" in caught.detail
     spared = mutant_sweep.outcome_of(replace(CATALOGUE["leaky_relu_ge_zero"], patch=lambda stack: None), "published",
                                      "shipped", shipped_case(), shipped_reference())
-    assert spared.result == mutant_sweep.SURVIVED and "margin" in spared.detail
+    assert spared.result == mutant_sweep.SURVIVED and re.search(r"margin \d+\.\d{3}, \S", spared.detail)  # + check
     assert mutant_sweep.family_case("published", "seeded", (64, 96)).x.shape == (2, 3, 64, 96)
 
 
@@ -160,6 +161,10 @@ def test_a_small_sweep_of_untuned_cases_passes(capsys):
     results = sweep.run(cases, training_steps=2, parts=("outputs", "in_model", "gradients", "training"))
     assert [r.failed_parts for r in results] == [[], []]
     assert all(0 <= m <= 1 for r in results for m in r.margins.values())
+    # each part's margin names the check it came from (a sweep's worst margin must be traceable)
+    assert all(r.closest.keys() == r.margins.keys() for r in results)
+    assert all(" mode" in r.closest[p] for r in results for p in ("gradients", "training"))
+    assert all(r.closest["outputs"] in OUTPUTS for r in results)
 
 
 def test_the_shipped_reference_belongs_to_the_shipped_weights_and_is_small():

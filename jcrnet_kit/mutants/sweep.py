@@ -75,7 +75,8 @@ def outcome_of(mutant: Mutant, preset: str, family: str, case: Case, ref: Refere
     else:
         margins = report.margins()
         worst = max(margins, key=margins.get)
-        result, detail = SURVIVED, f"every part within budget (closest: {worst}, margin {margins[worst]:.3f})"
+        result, detail = SURVIVED, (f"every part within budget (closest: {worst}, margin {margins[worst]:.3f}, "
+                                    f"{report.closest()[worst]})")
     return Outcome(mutant.name, preset, family, result, detail, time.perf_counter() - started)
 
 

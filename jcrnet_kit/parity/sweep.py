@@ -76,6 +76,7 @@ class SweepResult:
     passed: bool
     failed_parts: List[str]
     margins: Dict[str, float]
+    closest: Dict[str, str]  # per part, the check that gave its margin
     exercised: Tuple[int, int]
     first_failing_layer: Optional[str]
     errors: Dict[str, str]
@@ -86,7 +87,8 @@ class SweepResult:
 
 
 def result_of(case: SweepCase, report: Report, seconds: float) -> SweepResult:
-    return SweepResult(case, report.passed, report.failed_parts(), report.margins(), report.exercised(),
+    return SweepResult(case, report.passed, report.failed_parts(), report.margins(), report.closest(),
+                       report.exercised(),
                        report.first_failing_layer(), dict(report.errors), seconds)
 
 
@@ -105,10 +107,10 @@ def run(cases: List[SweepCase], training_steps: int = 10, parts: Tuple[str, ...]
 
 
 def worst(results: List[SweepResult]) -> Dict[str, Tuple[float, str]]:
-    """Per part, the worst margin over the sweep and the case it came from."""
+    """Per part, the worst margin over the sweep, the case it came from and the check that gave it."""
     out: Dict[str, Tuple[float, str]] = {}
     for result in results:
         for part, margin in result.margins.items():
             if part not in out or margin > out[part][0]:
-                out[part] = (margin, result.case.describe())
+                out[part] = (margin, f"{result.case.describe()}: {result.closest.get(part, '?')}")
     return out

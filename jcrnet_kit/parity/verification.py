@@ -154,6 +154,21 @@ class Report:
                 out[part] = max(values)
         return out
 
+    def closest(self) -> Dict[str, str]:
+        """Per part, which check gave the worst margin of ``margins`` (a part that could not run: its error)."""
+        out = {part: f"not run: {error}" for part, error in self.errors.items()}
+        groups = {"outputs": [(r.check.margin, r.name) for r in self.outputs],
+                  "in_model": [(r.margin, r.path) for r in self.rows],
+                  "layers": [(c.margin, f"{c.layer} {c.name} ({mode} mode, alone)")
+                             for c, mode in zip(self.layer_checks, self.layer_modes)],
+                  "gradients": [(c.margin, f"{c.layer} {c.name} ({mode} mode)")
+                                for mode, checks in self.gradients.items() for c in checks],
+                  "training": [(f.margin, f"{t.mode} mode {f.name}") for t in self.training for f in t.figures]}
+        for part, values in groups.items():
+            if values and part not in out:
+                out[part] = max(values, key=lambda v: v[0])[1]
+        return out
+
 
 def torch_reference(case: Case, store, progress: Progress = lambda _: None) -> Reference:
     """The torch side of ``case``; the in-model arrays go to ``store`` (an ``ArrayStore``)."""
