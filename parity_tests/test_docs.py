@@ -84,6 +84,29 @@ def test_every_tolerance_is_tabled_with_its_reason():
     assert missing == []
 
 
+def test_the_mutant_sweep_table_is_rendered_from_the_recorded_run(tmp_path):
+    """The page's mutant-sweep table comes from the committed JSON of the run: counts per kind, every pair where a
+    numeric mutant was not caught numerically with its reason, and a mutant the run never saw said to be missing."""
+    import json
+
+    first = next(name for name, mutant in CATALOGUE.items() if mutant.numeric)
+    second = next(name for name in CATALOGUE if name != first)
+    run = {"revision": "abc1234", "families": ["published:seeded", "published:shipped"], "mutants": [first],
+           "complete": True, "outcomes": [
+               {"mutant": first, "preset": "published", "family": "seeded", "result": "numeric", "detail": "outputs",
+                "seconds": 1.0},
+               {"mutant": first, "preset": "published", "family": "shipped", "result": "survived",
+                "detail": "every part within budget (closest: layers, margin 0.700, illum.bn w (eval mode, alone))",
+                "seconds": 1.0}]}
+    (tmp_path / "run.json").write_text(json.dumps(run))
+    table = budgets.mutant_sweep_table(tmp_path / "run.json")
+    assert "source revision abc1234" in table and "2 outcomes" in table
+    row = next(line for line in table.splitlines() if line.startswith(f"| `{first}`"))
+    assert "| 1 | 0 | 1 | 0 | 0 |" in row and "published:shipped (survived, closest layers, margin 0.700" in row
+    assert "not in the recorded run" in next(line for line in table.splitlines() if line.startswith(f"| `{second}`"))
+    assert budgets.MUTANT_SWEEP.exists()  # the recorded run is committed beside the page
+
+
 def test_a_stale_region_is_found():
     page = DOCS / "VERIFICATION.md"
     text = page.read_text().replace("| `FORWARD` | max abs <= 1e-05", "| `FORWARD` | max abs <= 1")

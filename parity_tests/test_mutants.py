@@ -4,6 +4,8 @@ through the subprocess runner that the CLI uses."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import layer_inputs, model_pair
@@ -70,6 +72,7 @@ def test_the_mutant_sweep_keeps_its_json_when_cut_short(tmp_path, monkeypatch):
     assert main(args) == 130
     data = json.loads(out.read_text())
     assert data["complete"] is False and [o["result"] for o in data["outcomes"]] == ["numeric"]
+    assert re.fullmatch(r"[0-9a-f]{7,}(\+changes)?|unknown", data["revision"])  # the code it measured
     assert main(args) == 2  # and it is not overwritten without --force
 
 

@@ -98,14 +98,17 @@ def _sweep(args, names):
     print(f"jcrnet mutants --sweep: {len(names)} porting bugs x {len(pairs)} weight families "
           f"({', '.join(':'.join(p) for p in pairs)}); input {sweep.INPUT} {'x'.join(map(str, sweep.SHAPE))}")
 
-    done = []
+    from jcrnet_kit.provenance import revision
+
+    revision, done = revision(), []
 
     def save(complete: bool, extra: dict) -> None:
         """The JSON after every outcome (``complete`` false until the end), so a sweep cut short keeps its outcomes."""
         if args.json is not None:
             from convert.atomic import write_text
 
-            write_text(args.json, json.dumps({"families": [":".join(p) for p in pairs], "mutants": names,
+            write_text(args.json, json.dumps({"revision": revision, "families": [":".join(p) for p in pairs],
+                                              "mutants": names,
                                               "complete": complete, **extra,
                                               "outcomes": [o.as_dict() for o in done]}, indent=2), force=True)
 

@@ -214,7 +214,9 @@ def _sweep(args) -> int:
     header = f"{'case':<78} {'verdict':<7} " + " ".join(f"{p:>9}" for p in sweep.PARTS) + f" {'seconds':>8}"
     print(header)
 
-    done: List = []
+    from jcrnet_kit.provenance import revision
+
+    revision, done = revision(), []
 
     def save(complete: bool) -> None:
         """The JSON after every case (``complete`` false until the last), so a long sweep cut short keeps its cases."""
@@ -222,7 +224,8 @@ def _sweep(args) -> int:
             from convert.atomic import write_text
 
             failed = sum(not r.passed for r in done)
-            write_text(args.json, json.dumps({"seed": args.sweep_seed, "planned": len(cases), "complete": complete,
+            write_text(args.json, json.dumps({"revision": revision, "seed": args.sweep_seed, "planned": len(cases),
+                                              "complete": complete,
                                               "cases": [r.as_dict() for r in done], "fail_verdicts": failed},
                                              indent=2, default=str))
 

@@ -3,8 +3,11 @@ page never disagrees with the numbers the checks use."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
 from typing import Callable, Dict, Iterator, List, Tuple
 
+from jcrnet_kit.docs.links import DOCS
 from jcrnet_kit.parity import tolerances as tol
 
 
@@ -101,8 +104,48 @@ def mutant_table() -> str:
     return "\n".join(rows)
 
 
+#: The recorded full mutant sweep (``jcrnet mutants --sweep --json``) the page's table is rendered from.
+MUTANT_SWEEP = DOCS / "measured" / "mutants_sweep.json"
+
+
+def _missed(outcome: dict) -> str:
+    """Why one numeric mutant was not caught numerically on one pair, shortly."""
+    detail = outcome["detail"]
+    if outcome["result"] == "survived" and "(closest: " in detail:
+        return "survived, closest " + detail.split("(closest: ", 1)[1].rstrip(")")
+    return f"{outcome['result']}: {detail if len(detail) <= 120 else detail[:117] + '...'}"
+
+
+def mutant_sweep_table(path: Path = MUTANT_SWEEP) -> str:
+    """Per mutant, the recorded sweep's outcomes by kind and, for a numeric mutant, every pair where it was not caught
+    numerically with the reason the run gave; a mutant the catalogue gained since the run says so."""
+    from jcrnet_kit.mutants import sweep
+    from jcrnet_kit.mutants.catalogue import CATALOGUE
+
+    run = json.loads(path.read_text())
+    counts = sweep.summary([sweep.Outcome(**o) for o in run["outcomes"]])
+    kinds = (sweep.NUMERIC, sweep.ERROR, sweep.SURVIVED, sweep.NOT_APPLICABLE, sweep.UNCLEAN)
+    cut = "" if run["complete"] else " (cut short: incomplete)"
+    rows = [f"Recorded run (source revision {run.get('revision', 'not recorded')}): {len(run['outcomes'])} outcomes, "
+            f"{len(run['mutants'])} mutants x {len(run['families'])} preset:family pairs{cut}.", "",
+            "| mutant | numeric | load/run error | survived | n/a | clean fails | where it is not caught numerically |",
+            "| --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for name, mutant in CATALOGUE.items():
+        label = f"`{name}`" + ("" if mutant.numeric else " (structural)")
+        if name not in counts:
+            rows.append(f"| {label} | | | | | | not in the recorded run (added to the catalogue since) |")
+            continue
+        missed = [] if not mutant.numeric else [f"{o['preset']}:{o['family']} ({_missed(o)})" for o in run["outcomes"]
+                                                if o["mutant"] == name and o["result"] in (sweep.SURVIVED, sweep.ERROR,
+                                                                                           sweep.UNCLEAN)]
+        rows.append(f"| {label} | " + " | ".join(str(counts[name][k]) for k in kinds) +
+                    f" | {_cell('; '.join(missed)) or '-'} |")
+    return "\n".join(rows)
+
+
 GENERATED: Dict[str, Callable[[], str]] = {
     "mutants": mutant_table,
+    "mutant-sweep": mutant_sweep_table,
     "budgets": budget_table,
     "training-bounds": training_table,
     "other-bounds": other_table,
