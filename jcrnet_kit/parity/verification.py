@@ -23,13 +23,12 @@ from typing import Callable, Dict, List, Optional, Tuple
 import numpy as np
 
 from jcrnet_kit.parity.checks import Check
-from jcrnet_kit.parity.compare import diff
 from jcrnet_kit.parity.gradients import GradientReference
 from jcrnet_kit.parity.in_model import InModelReference, LayerRow
+from jcrnet_kit.parity.outputs import OutputRow, judge_outputs
 from jcrnet_kit.parity.per_layer import LayerReference
-from jcrnet_kit.parity.tolerances import FORWARD, WHOLE_OUTPUT
 from jcrnet_kit.parity.trajectories import Trajectory, TrainingParity
-from jcrnet_spec import OUTPUTS, Architecture, Block
+from jcrnet_spec import Architecture, Block
 from jcrnet_spec.errors import first_line
 
 #: Each layer alone runs on this crop of the image (two crops make the batch: BatchNorm needs N*H*W > 1).
@@ -74,23 +73,6 @@ class Reference:
     batches: List[Tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     trajectories: Dict[str, Tuple[Trajectory, Trajectory]] = field(default_factory=dict)  # mode -> (fp32, fp64)
     spreads: Dict[str, Dict[str, float]] = field(default_factory=dict)  # mode -> figure -> fp64 spread (train mode)
-
-
-@dataclass(frozen=True)
-class OutputRow:
-    name: str
-    check: Check
-    absolute_ok: bool
-
-    @property
-    def status(self) -> str:
-        return "FAIL" if not self.absolute_ok else self.check.status
-
-    @property
-    def failures(self) -> List[str]:
-        extra = [] if self.absolute_ok else [f"max |ms-torch| {self.check.vs_torch.max_abs:.3e} > {FORWARD.atol:g} x "
-                                             f"max(1, scale {self.check.scale:.3e})"]
-        return extra + self.check.failures
 
 
 @dataclass
@@ -142,21 +124,8 @@ class Report:
         """(exercised, all) in-model rows: a row whose fp64 output is 0 everywhere compares 0 with 0."""
         return sum(row.exercised for row in self.rows), len(self.rows)
 
-    def margins(self) -> Dict[str, float]:
-        """Worst observed / allowed per part (<= 1 passes; inf: non-finite or a part that did not run)."""
-        out = {part: float("inf") for part in self.errors}
-        groups = {"outputs": [r.check.margin for r in self.outputs], "in_model": [r.margin for r in self.rows],
-                  "layers": [c.margin for c in self.layer_checks],
-                  "gradients": [c.margin for checks in self.gradients.values() for c in checks],
-                  "training": [t.margin for t in self.training]}
-        for part, values in groups.items():
-            if values and part not in out:
-                out[part] = max(values)
-        return out
-
-    def closest(self) -> Dict[str, str]:
-        """Per part, which check gave the worst margin of ``margins`` (a part that could not run: its error)."""
-        out = {part: f"not run: {error}" for part, error in self.errors.items()}
+    def _checks_by_part(self) -> Dict[str, List[Tuple[float, str]]]:
+        """Per part that ran, every check's (margin, name)."""
         groups = {"outputs": [(r.check.margin, r.name) for r in self.outputs],
                   "in_model": [(r.margin, r.path) for r in self.rows],
                   "layers": [(c.margin, f"{c.layer} {c.name} ({mode} mode, alone)")
@@ -164,10 +133,17 @@ class Report:
                   "gradients": [(c.margin, f"{c.layer} {c.name} ({mode} mode)")
                                 for mode, checks in self.gradients.items() for c in checks],
                   "training": [(f.margin, f"{t.mode} mode {f.name}") for t in self.training for f in t.figures]}
-        for part, values in groups.items():
-            if values and part not in out:
-                out[part] = max(values, key=lambda v: v[0])[1]
-        return out
+        return {part: values for part, values in groups.items() if values and part not in self.errors}
+
+    def margins(self) -> Dict[str, float]:
+        """Worst observed / allowed per part (<= 1 passes; inf: non-finite or a part that did not run)."""
+        return {**{part: float("inf") for part in self.errors},
+                **{part: max(v[0] for v in values) for part, values in self._checks_by_part().items()}}
+
+    def closest(self) -> Dict[str, str]:
+        """Per part, which check gave its margin in ``margins`` (a part that could not run: its error)."""
+        return {**{part: f"not run: {error}" for part, error in self.errors.items()},
+                **{part: max(values, key=lambda v: v[0])[1] for part, values in self._checks_by_part().items()}}
 
 
 def torch_reference(case: Case, store, progress: Progress = lambda _: None) -> Reference:
@@ -219,17 +195,6 @@ def torch_reference(case: Case, store, progress: Progress = lambda _: None) -> R
     return ref
 
 
-def judge_outputs(reference: Reference, ported: Tuple[np.ndarray, ...]) -> List[OutputRow]:
-    rows = []
-    for name, t, f, m in zip(OUTPUTS, reference.outputs32, reference.outputs64, ported):
-        check = Check(name, "output", name, diff(t, m), diff(f, t), diff(f, m), WHOLE_OUTPUT,
-                      float(np.abs(f[np.isfinite(f)]).max(initial=0.0)))
-        # the Hugging Face bar is for outputs of order 1; scaled weights give outputs of order 100 and beyond, where
-        # float32 itself is 100x coarser: the bar scales with the output past 1
-        rows.append(OutputRow(name, check, FORWARD.holds(check.vs_torch.max_abs / max(1.0, check.scale))))
-    return rows
-
-
 def mindspore_side(case: Case, ref: Reference, progress: Progress = lambda _: None,
                    stop_at_failure: bool = False) -> Report:
     """Run every part of ``case`` in MindSpore and judge it against the torch ``ref``. ``stop_at_failure``: skip the
@@ -260,7 +225,7 @@ def mindspore_side(case: Case, ref: Reference, progress: Progress = lambda _: No
                 return tuple(t.asnumpy() for t in net(ms.Tensor(case.x)))
 
         ported = retry_spurious_compile_error(run)
-        report.outputs = judge_outputs(ref, ported)
+        report.outputs = judge_outputs(ref.outputs32, ref.outputs64, ported)
         report.enhanced = {"torch": ref.outputs32[0], "mindspore": ported[0]}
 
     def inside():
