@@ -17,8 +17,11 @@ $(STAMP): pyproject.toml constraints.txt
 demo: setup
 	$(BIN)/jcrnet verify --out out/demo
 
+# Two pytest workers (pytest-xdist), each taking whole test files (their cached models and references stay in one
+# process); TEST_JOBS=0 runs the suite in this process.
+TEST_JOBS ?= 2
 test: setup
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(if $(filter-out 0,$(TEST_JOBS)),-n $(TEST_JOBS) --dist loadfile)
 
 lint: setup
 	$(BIN)/ruff check .

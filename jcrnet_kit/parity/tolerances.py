@@ -3,9 +3,10 @@
 Every comparison is scaled by the size of the quantity (``scale`` = max |fp64 value|), so one budget fits a layer
 whose outputs are ~1 and a gradient whose entries are ~1e-4. Two bars, both must hold:
 
-- **vs torch fp32**: ``max |ms - torch| <= rtol * scale + max |torch - fp64| + min(max |ms - fp64|, max |torch -
-  fp64|)``. Catches a port that computes something else; where torch fp32 is itself inaccurate (measured against
-  fp64), the difference is torch's, and MindSpore's own rounding counts up to torch's size (``Budget.limits``).
+- **vs torch fp32**: ``max |ms - torch| <= rtol * scale + max |torch - fp64| + min(max |ms - fp64|, oracle_ratio *
+  max |torch - fp64|)``. Catches a port that computes something else; where torch fp32 is itself inaccurate
+  (measured against fp64), the difference is torch's, and MindSpore's own rounding counts up to what the second bar
+  accepts of it (``Budget.limits``).
 - **vs the fp64 oracle** ("MindSpore is as accurate as PyTorch"): ``max |ms - fp64| <= oracle_ratio * max |torch -
   fp64| + oracle_floor * scale``. The ratio allows another summation order (a float32 sum of K terms has an error
   that grows like sqrt(K) ulp in either order); the floor, a few float32 ulp of the scale, covers layers where torch
@@ -44,11 +45,17 @@ class Budget:
         """(allowed |ms - torch|, allowed |ms - fp64|) for a quantity of this ``scale`` whose torch fp32 value is
         ``torch_vs_oracle`` from fp64 and MindSpore's ``mindspore_vs_oracle``. Two fp32 results each off fp64 by
         their own rounding lie up to the sum of both apart (on opposite sides of it): the first bar explains torch's
-        error in full and MindSpore's up to torch's size, so it only bites where MindSpore is the less accurate one.
-        (Without the second term the mutant sweep's unmutated runs failed on summed gradients, a conv bias and a
-        PReLU slope, where both frameworks were off fp64 by about the same amount in opposite directions: e.g.
-        |ms - torch| 3.1e-5 against torch's 2.2e-5 from fp64 and rtol x scale 5e-6.)"""
-        return (self.rtol * scale + torch_vs_oracle + min(mindspore_vs_oracle, torch_vs_oracle),
+        error in full and MindSpore's up to what the second bar accepts of it (``oracle_ratio`` x torch's), so the
+        two bars never contradict each other. History: with no MindSpore term the mutant sweep's unmutated runs
+        failed on summed gradients where both frameworks were off fp64 by the same amount in opposite directions
+        (|ms - torch| 3.1e-5 against torch's 2.2e-5 from fp64, rtol x scale 5e-6); with MindSpore's term capped at
+        torch's size, on a train-mode BatchNorm weight gradient of ``illum`` (torch-defaults, seeded weights,
+        2x3x64x96) where the sum is ill-conditioned: torch 1.2e-2 from fp64, MindSpore 3.3e-2 (2.8x, within the
+        second bar's 4x), scale 2.5, so |ms - torch| 3.4e-2 failed a bar of 2.4e-2 though the second bar passed. By
+        the triangle inequality, where ``oracle_floor`` <= ``rtol`` (every layer budget) the first bar now fails only
+        where the second fails too: the fp64 oracle judges, |ms - torch| is the figure reported beside it; where
+        the floor is larger (the whole model's loss and outputs: 16 ulp against 1e-6) the first bar is the sharper."""
+        return (self.rtol * scale + torch_vs_oracle + min(mindspore_vs_oracle, self.oracle_ratio * torch_vs_oracle),
                 self.oracle_ratio * torch_vs_oracle + self.oracle_floor * scale)
 
     def margin(self, vs_torch: Diff, torch_vs_oracle: Diff, mindspore_vs_oracle: Diff, scale: float) -> float:
@@ -58,9 +65,10 @@ class Budget:
         ratio tends to 1 whenever MindSpore is closer to fp64 than torch is, which says nothing about the port.)"""
         if not (vs_torch.finite and torch_vs_oracle.finite and mindspore_vs_oracle.finite):
             return float("inf")
-        explained = torch_vs_oracle.max_abs + min(mindspore_vs_oracle.max_abs, torch_vs_oracle.max_abs)  # limits[0]
+        t, m = torch_vs_oracle.max_abs, mindspore_vs_oracle.max_abs
+        explained = t + min(m, self.oracle_ratio * t)  # limits[0] without rtol x scale
         close = _ratio(max(0.0, vs_torch.max_abs - explained), self.rtol * scale)
-        accurate = _ratio(mindspore_vs_oracle.max_abs, self.limits(torch_vs_oracle.max_abs, scale)[1])
+        accurate = _ratio(m, self.limits(t, scale)[1])
         return max(close, accurate)
 
     def failures(self, vs_torch: Diff, torch_vs_oracle: Diff, mindspore_vs_oracle: Diff, scale: float) -> List[str]:
@@ -73,7 +81,7 @@ class Budget:
         close, accurate = self.limits(torch_vs_oracle.max_abs, scale, mindspore_vs_oracle.max_abs)
         if not vs_torch.max_abs <= close:
             out.append(f"|ms-torch| {vs_torch.max_abs:.3e} > {self.rtol:.0e} x scale {scale:.3e} + |torch-fp64| "
-                       f"{torch_vs_oracle.max_abs:.3e} + min(|ms-fp64|, |torch-fp64|)")
+                       f"{torch_vs_oracle.max_abs:.3e} + min(|ms-fp64|, {self.oracle_ratio:g} x |torch-fp64|)")
         if not mindspore_vs_oracle.max_abs <= accurate:
             out.append(f"|ms-fp64| {mindspore_vs_oracle.max_abs:.3e} > {self.oracle_ratio:g} x |torch-fp64| "
                        f"{torch_vs_oracle.max_abs:.3e} + {self.oracle_floor:.0e} x scale")
@@ -84,7 +92,8 @@ class Budget:
                 "reason": self.reason}
 
     def describe(self) -> str:
-        return (f"|ms-torch| <= {self.rtol:.0e} x scale + |torch-fp64| + min(|ms-fp64|, |torch-fp64|); |ms-fp64| <= "
+        return (f"|ms-torch| <= {self.rtol:.0e} x scale + |torch-fp64| + min(|ms-fp64|, {self.oracle_ratio:g} x "
+                f"|torch-fp64|); |ms-fp64| <= "
                 f"{self.oracle_ratio:g} x "
                 f"|torch-fp64| + {self.oracle_floor / ULP:g} ulp x scale ({self.reason})")
 
