@@ -113,10 +113,15 @@ DEFAULTS: Dict[str, Budget] = {
 #: the kind is that of the leaf holding the parameter, wherever the test built it.
 BY_KIND: Dict[Tuple[str, str], Budget] = {
     ("PReLU", "param_grad"): Budget(
-        1e-4, 4.0, 512 * ULP,
+        2.5e-4, 4.0, 2048 * ULP,
         "a single slope's gradient sums every element of every call (2x40x38x54 x 3 calls in a CAB) and cancels: on "
         "weights x0.25..4 with a dark input MindSpore measured 198 ulp of the layer's gradient size where torch's is "
-        "37 (the sweep's case 1); MindSpore's own PReLUGrad, which the port no longer uses (mindspore_impl.layers."
+        "37 (the sweep's case 1). In the LBP's 1-channel blocks the sum cancels further and its error follows the "
+        "rounding of the conv output it multiplies, which changes with the thread count: lbp.conv1_1.conv_Decoder "
+        "(torch-defaults, seeded, input 2x1x16x24) measured MindSpore 1,820 ulp against torch's 235 with "
+        "OMP_NUM_THREADS=1 (as under pytest-xdist) and 530 against 400 with two threads, so the floor is the "
+        "whole-model PReLU's (2,048 ulp), not the 512 of before, and rtol 2.5e-4 (was 1e-4) keeps the close-to-torch "
+        "bar no sharper than it. MindSpore's own PReLUGrad, which the port no longer uses (mindspore_impl.layers."
         "PReLU), gave 720 ulp at 2x40x16x24 and 5,300 at 1x40x38x54. An unshared or wrong slope is off by O(1)"),
 }
 
