@@ -112,7 +112,8 @@ def _missed(outcome: dict) -> str:
     """Why one numeric mutant was not caught numerically on one pair, shortly."""
     detail = outcome["detail"]
     if outcome["result"] == "survived" and "(closest: " in detail:
-        return "survived, closest " + detail.split("(closest: ", 1)[1].rstrip(")")
+        closest = detail.split("(closest: ", 1)[1]
+        return "survived, closest " + (closest[:-1] if closest.endswith(")") else closest)
     return f"{outcome['result']}: {detail if len(detail) <= 120 else detail[:117] + '...'}"
 
 
