@@ -20,7 +20,7 @@ def _cell(text: str) -> str:
 
 
 def _budget_row(applies: str, budget: tol.Budget) -> str:
-    return (f"| {applies} | {budget.rtol:.0e} | {budget.oracle_ratio:g} | {_ulp(budget.oracle_floor)} | "
+    return (f"| {applies} | {budget.rtol:g} | {budget.oracle_ratio:g} | {_ulp(budget.oracle_floor)} | "
             f"{_cell(budget.reason)} |")
 
 
@@ -69,7 +69,8 @@ def named_bounds() -> Iterator[Tuple[str, object]]:
 def other_table() -> str:
     lines = ["| name | bound | reason |", "| --- | --- | --- |"]
     for name, bound in named_bounds():
-        text = f"max abs <= {bound.atol:g}" if isinstance(bound, tol.AbsoluteBound) else f"{bound.value:g} {bound.unit}"
+        text = (f"max abs <= {bound.atol:g}" if isinstance(bound, tol.AbsoluteBound)
+                else f"{bound.value:g} {_cell(bound.unit)}")
         lines.append(f"| `{name}` | {text} | {_cell(bound.reason)} |")
     return "\n".join(lines)
 
