@@ -98,9 +98,9 @@ def _sweep(args, names):
     print(f"jcrnet mutants --sweep: {len(names)} porting bugs x {len(pairs)} weight families "
           f"({', '.join(':'.join(p) for p in pairs)}); input {sweep.INPUT} {'x'.join(map(str, sweep.SHAPE))}")
 
-    from jcrnet_kit.provenance import revision
+    from jcrnet_kit.provenance import revision as source_revision
 
-    revision, done = revision(), []
+    revision, done = source_revision(), []
 
     def save(complete: bool, extra: dict) -> None:
         """The JSON after every outcome (``complete`` false until the end), so a sweep cut short keeps its outcomes."""

@@ -214,9 +214,9 @@ def _sweep(args) -> int:
     header = f"{'case':<78} {'verdict':<7} " + " ".join(f"{p:>9}" for p in sweep.PARTS) + f" {'seconds':>8}"
     print(header)
 
-    from jcrnet_kit.provenance import revision
+    from jcrnet_kit.provenance import revision as source_revision
 
-    revision, done = revision(), []
+    revision, done = source_revision(), []
 
     def save(complete: bool) -> None:
         """The JSON after every case (``complete`` false until the last), so a long sweep cut short keeps its cases."""
